@@ -1,0 +1,87 @@
+/*
+ * rt_serve.c - one handler for both modes of a superserver: fd 0 connected
+ * (spawn mode: serve once) or listening (pool mode: accept, serve, close,
+ * forever). See rt.h, SERVING.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "rt.h"
+#include "rt_impl.h"
+
+static int
+is_listening(int fd)
+{
+	socklen_t len;
+	int on = 0;
+
+	len = sizeof(on);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == -1)
+		return 0;
+	return on;
+}
+
+/* Bound blocking socket writes; harmless ENOTSOCK on pipes and files. */
+static void
+bound_writes(int fd)
+{
+	struct timeval tv;
+
+	if (rt_state.timeout_ms < 0)
+		return;
+	tv.tv_sec = rt_state.timeout_ms / 1000;
+	tv.tv_usec = rt_state.timeout_ms % 1000 * 1000;
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* Wait for a connection when accept failed; never spin. */
+static void
+wait_to_accept(int err)
+{
+	struct pollfd pfd;
+
+	switch (err) {
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+		return;
+	case EAGAIN:		/* the daemon made the socket non-blocking */
+		pfd.fd = 0;
+		pfd.events = POLLIN;
+		(void)poll(&pfd, 1, -1);
+		return;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		rt_warn("unable to accept, pausing 100 ms", err);
+		(void)poll(NULL, 0, 100);
+		return;
+	default:
+		rt_die(RT_EXIT_TEMP, "unable to accept on fd 0", err);
+	}
+}
+
+int
+rt_serve(rt_handler *handler)
+{
+	int fd;
+
+	if (!is_listening(0)) {
+		bound_writes(1);
+		return handler(0, 1);
+	}
+	for (;;) {
+		fd = accept4(0, NULL, NULL, SOCK_CLOEXEC);
+		if (fd == -1) {
+			wait_to_accept(errno);
+			continue;
+		}
+		bound_writes(fd);
+		(void)handler(fd, fd);
+		close(fd);
+	}
+}

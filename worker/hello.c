@@ -1,0 +1,118 @@
+/*
+ * hello.c - a tiny HTTP/1.0 responder for load tools: GET or HEAD of any
+ * path gives 200 and a short body; another well-formed method 501; a
+ * malformed request line or a head over HEAD_MAX bytes 400. The whole head
+ * must arrive within the idle timeout. One response, then close.
+ */
+#include <string.h>
+
+#include "rt.h"
+
+#define HEAD_MAX 1024
+
+#define HEADERS(status, len) "HTTP/1.0 " status "\r\n" \
+	"Server: myriad-hello\r\n" \
+	"Content-Type: text/plain\r\n" \
+	"Content-Length: " len "\r\n" \
+	"Connection: close\r\n\r\n"
+#define BODY_OK "hello, world\n"
+
+static const char ok[] = HEADERS("200 OK", "13") BODY_OK;
+static const char bad[] = HEADERS("400 Bad Request", "12") "bad request\n";
+static const char unimpl[] = HEADERS("501 Not Implemented", "16")
+	"not implemented\n";
+
+static char head[HEAD_MAX];
+
+/* Offset just past the blank line that ends the head, or 0. */
+static size_t
+head_length(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] != '\n')
+			continue;
+		if (i + 1 < len && p[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < len && p[i + 1] == '\r' && p[i + 2] == '\n')
+			return i + 3;
+	}
+	return 0;
+}
+
+static int
+is_token_char(char c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+/* METHOD SP TARGET SP HTTP/D.D CRLF; returns the method length or 0. */
+static size_t
+parse_request_line(const char *p)
+{
+	size_t m = 0, i;
+
+	while (is_token_char(p[m]))
+		m++;
+	if (m == 0 || p[m] != ' ')
+		return 0;
+	i = m + 1;
+	if (p[i] <= ' ' || p[i] == 0x7f)
+		return 0;
+	while (p[i] > ' ' && p[i] != 0x7f)
+		i++;
+	if (p[i] != ' ' || strncmp(p + i + 1, "HTTP/", 5) != 0)
+		return 0;
+	i += 6;
+	if (p[i] < '0' || p[i] > '9' || p[i + 1] != '.' ||
+	    p[i + 2] < '0' || p[i + 2] > '9')
+		return 0;
+	i += 3;
+	if (p[i] == '\r')
+		i++;
+	return p[i] == '\n' ? m : 0;
+}
+
+static int
+reply(int out, const char *response, size_t len, int code)
+{
+	return rt_write_all(out, response, len) == 0 ? code : RT_EXIT_TEMP;
+}
+
+static int
+hello(int in, int out)
+{
+	long deadline = -1;
+	size_t len = 0, method;
+	ssize_t n;
+
+	if (rt_timeout_ms() >= 0)
+		deadline = rt_now_ms() + rt_timeout_ms();
+	while (head_length(head, len) == 0) {
+		if (len == HEAD_MAX)
+			return reply(out, bad, sizeof(bad) - 1,
+			    RT_EXIT_BADINPUT);
+		n = rt_read_by(in, head + len, HEAD_MAX - len, deadline);
+		if (n <= 0)
+			return n == 0 ? RT_EXIT_BADINPUT : RT_EXIT_TEMP;
+		len += (size_t)n;
+	}
+	method = parse_request_line(head);
+	if (method == 0)
+		return reply(out, bad, sizeof(bad) - 1, RT_EXIT_BADINPUT);
+	if (method == 3 && memcmp(head, "GET", 3) == 0)
+		return reply(out, ok, sizeof(ok) - 1, RT_EXIT_OK);
+	if (method == 4 && memcmp(head, "HEAD", 4) == 0)
+		return reply(out, ok, sizeof(ok) - 1 - strlen(BODY_OK),
+		    RT_EXIT_OK);
+	return reply(out, unimpl, sizeof(unimpl) - 1, RT_EXIT_BADINPUT);
+}
+
+int
+rt_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return rt_serve(hello);
+}
