@@ -1,0 +1,117 @@
+# helpers.bash - the bats harness shared by every test file: build paths,
+# free ports, polling waits, pools of workers, /proc measurements, cgroups.
+# Every process a test starts is in a process group the test owns and is
+# killed in teardown; every cgroup it makes is removed.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+
+ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+B=$ROOT/build
+W=$B/worker
+T=$B/tests
+export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300}
+
+# Process groups and cgroups to clean up, one per line.
+OWNED_PGIDS=
+OWNED_CGROUPS=
+
+# wait_for SECONDS COMMAND...: poll COMMAND every 20 ms until it succeeds.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $deadline ] || { echo "timed out: $*" >&2; return 1; }
+		sleep 0.02
+	done
+}
+
+# free_port: a TCP port on 127.0.0.1 nothing listens on.
+free_port() {
+	local port
+	for _ in $(seq 50); do
+		port=$((20000 + RANDOM % 20000))
+		ss -Htln "sport = :$port" | grep -q . || { echo "$port"; return; }
+	done
+	return 1
+}
+
+# pool_start N WHERE WORKER [ARGS...]: N copies of WORKER accepting on WHERE
+# (HOST:PORT or a UNIX path), clean environment plus $POOL_ENV; returns once
+# all wait in accept. Sets POOL_PGID and POOL_PIDS (a file, one pid a line).
+# POOL_CGROUPS: cgroup.procs files each worker joins.
+pool_start() {
+	local n=$1 where=$2 cg args=()
+	shift 2
+	POOL_PIDS=$BATS_TEST_TMPDIR/pool.pids
+	for cg in ${POOL_CGROUPS:-}; do args+=(-c "$cg"); done
+	# shellcheck disable=SC2086
+	env -i ${POOL_ENV:-} "$T/pool" -n "$n" -l "$where" -p "$POOL_PIDS" \
+	    "${args[@]}" -- "$@" >"$BATS_TEST_TMPDIR/pool.out" \
+	    2>"$BATS_TEST_TMPDIR/pool.err" 3>&- &
+	POOL_PGID=$!
+	OWNED_PGIDS="$OWNED_PGIDS $POOL_PGID"
+	wait_for 120 grep -q '^ready' "$BATS_TEST_TMPDIR/pool.out" || {
+		cat "$BATS_TEST_TMPDIR/pool.err" >&2
+		return 1
+	}
+}
+
+# kill_group PGID: TERM then KILL a process group, wait until it is gone.
+kill_group() {
+	kill -TERM -- "-$1" 2>/dev/null || return 0
+	wait_for 10 group_gone "$1" || kill -KILL -- "-$1" 2>/dev/null
+	wait_for 10 group_gone "$1"
+}
+group_gone() { ! kill -0 -- "-$1" 2>/dev/null; }
+
+# cgroup_make CONTROLLER: a fresh child cgroup, removed in teardown.
+cgroup_make() {
+	local dir=/sys/fs/cgroup/$1/myriad-test-$$-$BATS_TEST_NUMBER-$RANDOM
+	mkdir "$dir" || return 1
+	OWNED_CGROUPS="$OWNED_CGROUPS $dir"
+	echo "$dir"
+}
+
+# cgroup_remove DIR: kill what is left in it, wait, rmdir.
+cgroup_remove() {
+	local dir=$1 pid
+	[ -d "$dir" ] || return 0
+	for pid in $(cat "$dir/cgroup.procs"); do kill -KILL "$pid" 2>/dev/null; done
+	wait_for 10 cgroup_empty "$dir"
+	rmdir "$dir"
+}
+cgroup_empty() { [ -z "$(cat "$1/cgroup.procs")" ]; }
+
+# Per-process figures from /proc, for a file of pids: one line per pid,
+# "pid private_bytes vmpte_bytes vmas".
+proc_footprints() {
+	local pid
+	while read -r pid; do
+		awk -v pid="$pid" '
+			FILENAME ~ /smaps_rollup/ && /^Private_(Clean|Dirty):/ { priv += $2 }
+			FILENAME ~ /status/ && /^VmPTE:/ { pte = $2 }
+			FILENAME ~ /maps$/ && !/\[vsyscall\]/ { vmas++ }
+			END { print pid, priv * 1024, pte * 1024, vmas }' \
+		    "/proc/$pid/smaps_rollup" "/proc/$pid/status" "/proc/$pid/maps"
+	done <"$1"
+}
+
+# stack_high_water PID PAGE_ADDR STACK_SIZE: bytes of the in-page stack a
+# one-page worker has ever touched (the stack starts zeroed, as bss).
+stack_high_water() {
+	local pid=$1 page=$2 size=$3
+	dd if="/proc/$pid/mem" bs=4096 skip=$((page / 4096)) count=1 \
+	    status=none | tail -c "$size" | od -An -v -tx1 | tr -s ' \n' '\n\n' |
+	    awk 'NF { n++; if ($1 != "00" && !first) first = n } END {
+		print first ? n - first + 1 : 0 }'
+}
+
+teardown_common() {
+	local pg cg
+	for pg in $OWNED_PGIDS; do kill_group "$pg"; done
+	for cg in $OWNED_CGROUPS; do cgroup_remove "$cg"; done
+}
+
+teardown() { teardown_common; }
