@@ -17,22 +17,27 @@ export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300}
 OWNED_PGIDS=
 OWNED_CGROUPS=
 
-# wait_for SECONDS COMMAND...: poll COMMAND every 20 ms until it succeeds.
+# wait_for SECONDS COMMAND...: poll COMMAND every 20 ms until it succeeds;
+# give up at once if it returns 99 (a predicate's "never").
 wait_for() {
-	local deadline=$((SECONDS + $1))
+	local deadline=$((SECONDS + $1)) rc
 	shift
-	until "$@"; do
+	while :; do
+		"$@" && return 0
+		rc=$?
+		[ $rc -ne 99 ] || return 1
 		[ $SECONDS -lt $deadline ] || { echo "timed out: $*" >&2; return 1; }
 		sleep 0.02
 	done
 }
 
-# free_port: a TCP port on 127.0.0.1 nothing listens on.
+# free_port: a TCP port on 127.0.0.1 nothing uses, below the ephemeral
+# range (a client socket in TIME_WAIT there would make bind fail).
 free_port() {
 	local port
 	for _ in $(seq 50); do
-		port=$((20000 + RANDOM % 20000))
-		ss -Htln "sport = :$port" | grep -q . || { echo "$port"; return; }
+		port=$((10000 + RANDOM % 20000))
+		ss -Htan "sport = :$port" | grep -q . || { echo "$port"; return; }
 	done
 	return 1
 }
@@ -40,22 +45,32 @@ free_port() {
 # pool_start N WHERE WORKER [ARGS...]: N copies of WORKER accepting on WHERE
 # (HOST:PORT or a UNIX path), clean environment plus $POOL_ENV; returns once
 # all wait in accept. Sets POOL_PGID and POOL_PIDS (a file, one pid a line).
-# POOL_CGROUPS: cgroup.procs files each worker joins.
+# POOL_CGROUPS: cgroup directories pool joins before spawning; with a
+# memory cgroup, pool.out gets "baseline BYTES" (its usage before spawning).
 pool_start() {
 	local n=$1 where=$2 cg args=()
 	shift 2
 	POOL_PIDS=$BATS_TEST_TMPDIR/pool.pids
-	for cg in ${POOL_CGROUPS:-}; do args+=(-c "$cg"); done
+	for cg in ${POOL_CGROUPS:-}; do
+		args+=(-c "$cg/cgroup.procs")
+		[ -f "$cg/memory.usage_in_bytes" ] &&
+		    args+=(-m "$cg/memory.usage_in_bytes")
+	done
 	# shellcheck disable=SC2086
 	env -i ${POOL_ENV:-} "$T/pool" -n "$n" -l "$where" -p "$POOL_PIDS" \
 	    "${args[@]}" -- "$@" >"$BATS_TEST_TMPDIR/pool.out" \
 	    2>"$BATS_TEST_TMPDIR/pool.err" 3>&- &
 	POOL_PGID=$!
 	OWNED_PGIDS="$OWNED_PGIDS $POOL_PGID"
-	wait_for 120 grep -q '^ready' "$BATS_TEST_TMPDIR/pool.out" || {
+	wait_for 120 pool_ready "$POOL_PGID" || {
 		cat "$BATS_TEST_TMPDIR/pool.err" >&2
 		return 1
 	}
+}
+
+pool_ready() {
+	kill -0 "$1" 2>/dev/null || { echo "pool exited" >&2; return 99; }
+	grep -q '^ready' "$BATS_TEST_TMPDIR/pool.out"
 }
 
 # kill_group PGID: TERM then KILL a process group, wait until it is gone.

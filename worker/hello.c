@@ -5,10 +5,13 @@
  * must arrive within the idle timeout. One response, then close.
  */
 #include <string.h>
+#include <sys/socket.h>
 
 #include "rt.h"
 
-#define HEAD_MAX 1024
+#define HEAD_MAX	1024
+#define LINGER_MS	1000		/* refuse(): how long to drain input */
+#define LINGER_MAX	(64 * 1024)	/* refuse(): how much to drain */
 
 #define HEADERS(status, len) "HTTP/1.0 " status "\r\n" \
 	"Server: myriad-hello\r\n" \
@@ -75,9 +78,30 @@ parse_request_line(const char *p)
 }
 
 static int
-reply(int out, const char *response, size_t len, int code)
+reply(int out, const char *response, size_t len)
 {
-	return rt_write_all(out, response, len) == 0 ? code : RT_EXIT_TEMP;
+	return rt_write_all(out, response, len) == 0 ? RT_EXIT_OK : RT_EXIT_TEMP;
+}
+
+/*
+ * Refuse, then read what the client still sends for up to LINGER_MS:
+ * closing with unread input makes the kernel send a reset, which can
+ * destroy the response before the client reads it.
+ */
+static int
+refuse(int in, int out, const char *response, size_t len)
+{
+	long deadline = rt_now_ms() + LINGER_MS;
+	size_t drained = 0;
+	ssize_t n;
+
+	if (rt_write_all(out, response, len) == -1)
+		return RT_EXIT_TEMP;
+	shutdown(out, SHUT_WR);
+	while (drained < LINGER_MAX &&
+	    (n = rt_read_by(in, head, HEAD_MAX, deadline)) > 0)
+		drained += (size_t)n;
+	return RT_EXIT_BADINPUT;
 }
 
 static int
@@ -91,8 +115,7 @@ hello(int in, int out)
 		deadline = rt_now_ms() + rt_timeout_ms();
 	while (head_length(head, len) == 0) {
 		if (len == HEAD_MAX)
-			return reply(out, bad, sizeof(bad) - 1,
-			    RT_EXIT_BADINPUT);
+			return refuse(in, out, bad, sizeof(bad) - 1);
 		n = rt_read_by(in, head + len, HEAD_MAX - len, deadline);
 		if (n <= 0)
 			return n == 0 ? RT_EXIT_BADINPUT : RT_EXIT_TEMP;
@@ -100,13 +123,12 @@ hello(int in, int out)
 	}
 	method = parse_request_line(head);
 	if (method == 0)
-		return reply(out, bad, sizeof(bad) - 1, RT_EXIT_BADINPUT);
+		return refuse(in, out, bad, sizeof(bad) - 1);
 	if (method == 3 && memcmp(head, "GET", 3) == 0)
-		return reply(out, ok, sizeof(ok) - 1, RT_EXIT_OK);
+		return reply(out, ok, sizeof(ok) - 1);
 	if (method == 4 && memcmp(head, "HEAD", 4) == 0)
-		return reply(out, ok, sizeof(ok) - 1 - strlen(BODY_OK),
-		    RT_EXIT_OK);
-	return reply(out, unimpl, sizeof(unimpl) - 1, RT_EXIT_BADINPUT);
+		return reply(out, ok, sizeof(ok) - 1 - strlen(BODY_OK));
+	return refuse(in, out, unimpl, sizeof(unimpl) - 1);
 }
 
 int

@@ -42,6 +42,8 @@ rt_main(int argc, char **argv)
 	for (i = 1; i < argc; i++)
 		say("arg", argv[i]);
 	say("env", getenv("RT_SELFTEST") ? getenv("RT_SELFTEST") : "(unset)");
+	if (getenv("TCPREMOTEIP"))
+		say("tcpremoteip", getenv("TCPREMOTEIP"));
 	say_number("pagesz", getauxval(AT_PAGESZ));
 	say_number("sysconf", (unsigned long)sysconf(_SC_PAGESIZE));
 	say("clock", clock_gettime(CLOCK_REALTIME, &ts) == 0 &&

@@ -3,9 +3,13 @@
  * shared listening socket), say when every copy is blocked in accept, and
  * kill them all on SIGTERM. Workers stay in pool's process group.
  *
- * usage: pool -n N -l HOST:PORT|PATH [-p PIDFILE] [-c CGROUP]... -- PROG [ARG]...
+ * usage: pool -n N -l HOST:PORT|PATH [-p PIDFILE] [-c CGROUP.PROCS]...
+ *             [-m USAGE_FILE] -- PROG [ARG]...
  *   -l 127.0.0.1:7000, [::1]:7000 or /path/to/unix.sock
- *   -c a cgroup directory each worker joins before exec (repeatable)
+ *   -c a cgroup.procs file pool joins before spawning, so that what fork
+ *      and exec allocate for each worker is charged there (repeatable)
+ *   -m a file holding one number (memory.usage_in_bytes) printed as
+ *      "baseline NUMBER" just before the first spawn
  * Prints "ready N" on stdout once all N workers wait in accept4.
  */
 #include <arpa/inet.h>
@@ -93,16 +97,10 @@ listen_on(const char *where)
 
 /* Runs in the vfork child: async-signal-safe calls only. */
 static void
-exec_worker(int lfd, char **cgroups, int ncgroups, char **argv)
+exec_worker(int lfd, char **argv)
 {
-	int i, fd;
+	int fd;
 
-	for (i = 0; i < ncgroups; i++)
-		if ((fd = open(cgroups[i], O_WRONLY)) == -1 ||
-		    write(fd, "0", 1) != 1)
-			_exit(126);
-		else
-			close(fd);
 	if (dup2(lfd, 0) == -1 || (fd = open("/dev/null", O_WRONLY)) == -1 ||
 	    dup2(fd, 1) == -1)
 		_exit(126);
@@ -113,15 +111,57 @@ exec_worker(int lfd, char **cgroups, int ncgroups, char **argv)
 }
 
 static pid_t
-spawn_worker(int lfd, char **cgroups, int ncgroups, char **argv)
+spawn_worker(int lfd, char **argv)
 {
 	pid_t pid = vfork();
 
 	if (pid == -1)
 		die("vfork");
 	if (pid == 0)
-		exec_worker(lfd, cgroups, ncgroups, argv);
+		exec_worker(lfd, argv);
 	return pid;
+}
+
+static void
+join_cgroup(const char *procs)
+{
+	FILE *f = fopen(procs, "w");
+
+	if (f == NULL || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0)
+		die(procs);
+}
+
+/*
+ * Back to the parent cgroup once the workers are spawned, so that what the
+ * readiness checks cost (proc inodes) is not charged with the workers.
+ */
+static void
+leave_cgroup(const char *procs)
+{
+	char parent[4096];
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", procs);
+	if ((slash = strrchr(parent, '/')) == NULL)
+		return;
+	*slash = '\0';
+	if ((slash = strrchr(parent, '/')) == NULL)
+		return;
+	snprintf(slash, sizeof(parent) - (size_t)(slash - parent), "/cgroup.procs");
+	join_cgroup(parent);
+}
+
+static void
+print_baseline(const char *usage_file)
+{
+	char line[64] = "";
+	FILE *f = fopen(usage_file, "r");
+
+	if (f == NULL || fgets(line, sizeof(line), f) == NULL)
+		die(usage_file);
+	fclose(f);
+	printf("baseline %s", line);
+	fflush(stdout);
 }
 
 static int
@@ -164,15 +204,17 @@ int
 main(int argc, char **argv)
 {
 	char *cgroups[MAX_CGROUPS], *where = NULL, *pidfile = NULL;
+	char *usage_file = NULL;
 	int c, i, n = 0, ncgroups = 0, lfd;
 	pid_t *pids;
 	FILE *f;
 
-	while ((c = getopt(argc, argv, "n:l:p:c:")) != -1) {
+	while ((c = getopt(argc, argv, "n:l:p:c:m:")) != -1) {
 		switch (c) {
 		case 'n': n = atoi(optarg); break;
 		case 'l': where = optarg; break;
 		case 'p': pidfile = optarg; break;
+		case 'm': usage_file = optarg; break;
 		case 'c':
 			if (ncgroups == MAX_CGROUPS)
 				errno = E2BIG, die("-c");
@@ -183,7 +225,7 @@ main(int argc, char **argv)
 	}
 	if (n <= 0 || where == NULL || optind >= argc) {
 		fprintf(stderr, "usage: pool -n N -l HOST:PORT|PATH [-p PIDFILE] "
-		    "[-c CGROUP.PROCS]... -- PROG [ARG]...\n");
+		    "[-c CGROUP.PROCS]... [-m USAGE_FILE] -- PROG [ARG]...\n");
 		exit(100);
 	}
 	/* Inherited fds would size every worker's fd table (rt.h, DESIGN 4). */
@@ -194,8 +236,14 @@ main(int argc, char **argv)
 	lfd = listen_on(where);
 	if ((pids = calloc((size_t)n, sizeof(*pids))) == NULL)
 		die("calloc");
+	for (i = 0; i < ncgroups; i++)
+		join_cgroup(cgroups[i]);
+	if (usage_file)
+		print_baseline(usage_file);
 	for (i = 0; i < n; i++)
-		pids[i] = spawn_worker(lfd, cgroups, ncgroups, argv + optind);
+		pids[i] = spawn_worker(lfd, argv + optind);
+	for (i = 0; i < ncgroups; i++)
+		leave_cgroup(cgroups[i]);
 	wait_ready(pids, n);
 	if (pidfile) {
 		if ((f = fopen(pidfile, "w")) == NULL)

@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# The runtime's promises are checked when a worker is built: the page, the
+# stack budget, the musl internals; and kept when it runs: the arena.
+
+load helpers
+
+# build NAME <<'EOF' ... : compile a worker from stdin with myriad-cc.
+build() {
+	cat >"$BATS_TEST_TMPDIR/$1.c"
+	run "$B/bin/myriad-cc" -o "$BATS_TEST_TMPDIR/$1" "$BATS_TEST_TMPDIR/$1.c"
+}
+
+@test "a worker with a 5,000-byte static array fails to build, saying why" {
+	build big <<'C'
+#include "rt.h"
+static char big[5000];
+int rt_main(int argc, char **argv) { (void)argc; big[argc] = 1; return big[1] + (argv != 0); }
+C
+	assert_failure
+	assert_output --partial "worker data + bss + RT_STACK_SIZE exceed its RW page budget RT_PAGE_BYTES"
+	assert_file_not_exists "$BATS_TEST_TMPDIR/big"
+}
+
+@test "a worker whose frames exceed the stack budget fails to build" {
+	build deep <<'C'
+#include "rt.h"
+#include <string.h>
+int rt_main(int argc, char **argv) { volatile char buf[1200]; memset((char *)buf, argc, sizeof(buf)); return buf[argc] + (argv != 0); }
+C
+	assert_failure
+	assert_output --regexp "stack budget exceeded: frames [0-9]+ \+ libc 512 > RT_STACK_SIZE 1536"
+	assert_file_not_exists "$BATS_TEST_TMPDIR/deep"
+}
+
+@test "a worker with a variable-length array is refused" {
+	build vla <<'C'
+#include "rt.h"
+int rt_main(int argc, char **argv) { volatile char buf[argc * 16]; buf[argc] = 1; return buf[1] + (argv != 0); }
+C
+	assert_failure
+	assert_output --partial "rt_main has a dynamic"
+}
+
+@test "a worker built out of tree with myriad-cc has one RW page and serves" {
+	build mini <<'C'
+#include "rt.h"
+static int greet(int in, int out) { (void)in; return rt_puts(out, "hi\n") == 0 ? 0 : 111; }
+int rt_main(int argc, char **argv) { (void)argc; (void)argv; return rt_serve(greet); }
+C
+	assert_success
+	# two PT_LOADs: text (R E) and exactly one page RW
+	run bash -c "readelf -lW '$BATS_TEST_TMPDIR/mini' | awk '\$1 == \"LOAD\" { print \$7 == \"RW\" ? \"RW \" \$6 : \$7 \$8 }'"
+	assert_output $'RE\nRW 0x001000'
+	run env -i "$BATS_TEST_TMPDIR/mini" </dev/null
+	assert_success
+	assert_output "hi"
+}
+
+@test "arena exhaustion exits 111 with a message, never a crash" {
+	run env -i "$T/arena_hog" </dev/null
+	[ "$status" -eq 111 ]
+	assert_output --regexp '^arena_hog: fatal: arena exhausted: 64 bytes asked, [0-9]+ left$'
+}
+
+@test "the runtime self-test prints the same built one-page and plain" {
+	run env -i RT_SELFTEST=yes "$B/rt/selftest" a b
+	assert_success
+	local one_page=$output
+	run env -i RT_SELFTEST=yes "$B/rt/selftest-plain" a b
+	assert_success
+	assert_output "$one_page"
+	assert_line "clock=ok"
+	assert_line "pagesz=4096"
+}
+
+@test "an environment too big for the arena keeps the UCSPI variables, with a warning" {
+	run env -i BIG="$(head -c 3000 /dev/zero | tr '\0' x)" \
+	    TCPREMOTEIP=192.0.2.7 RT_SELFTEST=yes "$B/rt/selftest"
+	assert_success
+	assert_line "env=yes"
+	assert_line "tcpremoteip=192.0.2.7"
+	assert_line --partial "selftest: warning: environment variables dropped"
+}
+
+@test "a bad RT_IDLE_TIMEOUT is refused with exit 100" {
+	run env -i RT_IDLE_TIMEOUT=soon "$W/echo" </dev/null
+	[ "$status" -eq 100 ]
+	assert_output "echo: fatal: RT_IDLE_TIMEOUT is not a number of seconds from 0 (none) to 86400"
+}
+
+@test "a one-page worker's mappings all lie in one 2 MiB region" {
+	local pid
+	sleep 10 | env -i "$W/discard" 3>&- &
+	pid=$!
+	wait_for 5 bash -c "[ \$(grep -vc vsyscall /proc/$pid/maps) -eq 2 ]"
+	run bash -c "grep -v vsyscall /proc/$pid/maps | while read -r range _; do
+		echo \$((16#\${range%-*} / 2097152)); done"
+	kill "$pid"
+	[ "${#lines[@]}" -eq 2 ] && [ "${lines[0]}" = "${lines[1]}" ]
+}
