@@ -41,19 +41,18 @@ C
 	assert_output --partial "rt_main has a dynamic"
 }
 
-@test "a worker built out of tree with myriad-cc has one RW page and serves" {
-	build mini <<'C'
-#include "rt.h"
-static int greet(int in, int out) { (void)in; return rt_puts(out, "hi\n") == 0 ? 0 : 111; }
-int rt_main(int argc, char **argv) { (void)argc; (void)argv; return rt_serve(greet); }
-C
+@test "myriad-worker(7)'s example builds out of tree with myriad-cc and serves" {
+	# the SYNOPSIS example, exactly as the man page prints it
+	sed -n '/^\.Sh SYNOPSIS/,/^\.Ed/p' "$ROOT/lib/rt/myriad-worker.7" |
+	    sed '1,2d;$d' | sed 's/\\e/\\/g' >"$BATS_TEST_TMPDIR/example.c"
+	build mini <"$BATS_TEST_TMPDIR/example.c"
 	assert_success
 	# two PT_LOADs: text (R E) and exactly one page RW
 	run bash -c "readelf -lW '$BATS_TEST_TMPDIR/mini' | awk '\$1 == \"LOAD\" { print \$7 == \"RW\" ? \"RW \" \$6 : \$7 \$8 }'"
 	assert_output $'RE\nRW 0x001000'
 	run env -i "$BATS_TEST_TMPDIR/mini" </dev/null
 	assert_success
-	assert_output "hi"
+	assert_output $'hello\r'
 }
 
 @test "arena exhaustion exits 111 with a message, never a crash" {
