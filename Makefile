@@ -30,6 +30,7 @@ RT_FILES := $(B)/rt/librt.a $(B)/rt/rt_start.o $(B)/rt/rt_switch.o \
 	$(B)/rt/rt_plain.o $(B)/rt/worker.ld $(B)/rt/rt.h $(B)/rt/rt.su
 TEST_WORKERS := $(patsubst tests/workers/%.c,$(B)/tests/%,$(wildcard tests/workers/*.c))
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(wildcard tests/tools/*.c))
+BENCH_TOOLS := $(patsubst contrib/bench/%.c,$(B)/bench/%,$(wildcard contrib/bench/*.c))
 
 DAEMON_SRCS := $(filter-out daemon/myriadctl.c,$(wildcard daemon/*.c))
 DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(B)/daemon/%.o)
@@ -38,7 +39,8 @@ PROGRAMS := $(if $(DAEMON_SRCS),$(B)/myriadd) $(if $(CTL_SRCS),$(B)/myriadctl)
 
 .PHONY: all deps run test bench clean rt-check
 all: $(B)/.flags rt-check $(WORKERS:%=$(B)/worker/%) \
-	$(WORKERS:%=$(B)/worker/plain/%) $(TEST_WORKERS) $(TEST_TOOLS) $(PROGRAMS)
+	$(WORKERS:%=$(B)/worker/plain/%) $(TEST_WORKERS) $(TEST_TOOLS) \
+	$(BENCH_TOOLS) $(PROGRAMS)
 
 # Rebuild everything when the flags change (make test adds -Werror).
 $(B)/.flags: FORCE
@@ -105,6 +107,10 @@ $(B)/tests/%: tests/workers/%.c $(RT_FILES) $(MYRIAD_CC)
 	@mkdir -p $(@D)
 	RT_EXTRA_CFLAGS='$(WERROR)' $(MYRIAD_CC) -o $@ $<
 $(B)/tests/%: tests/tools/%.c $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(DCFLAGS) -o $@ $<
+
+$(B)/bench/%: contrib/bench/%.c $(B)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(DCFLAGS) -o $@ $<
 
