@@ -21,6 +21,10 @@ DEB_PACKAGES := make gcc libc6-dev musl-tools libev-dev libinih-dev \
 	bats bats-assert bats-support bats-file \
 	curl socat netcat-openbsd rdate apache2-utils procps iproute2 util-linux
 
+# Peers for make bench; xinetd conflicts with openbsd-inetd as a package,
+# so its Debian package is unpacked into build/peers instead of installed.
+BENCH_PACKAGES := ucspi-tcp ipsvd openbsd-inetd gnuplot-nox bc
+
 WORKERS	:= echo discard chargen daytime time qotd hello
 RT_LIB	:= arena io log serve
 RT_OBJS	:= $(RT_LIB:%=$(B)/rt/rt_%.o)
@@ -37,9 +41,10 @@ DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(B)/daemon/%.o)
 CTL_SRCS := $(wildcard daemon/myriadctl.c)
 PROGRAMS := $(if $(DAEMON_SRCS),$(B)/myriadd) $(if $(CTL_SRCS),$(B)/myriadctl)
 
-.PHONY: all deps run test bench clean rt-check
+.PHONY: all deps bench-deps run test bench clean rt-check
 all: $(B)/.flags rt-check $(WORKERS:%=$(B)/worker/%) \
-	$(WORKERS:%=$(B)/worker/plain/%) $(TEST_WORKERS) $(TEST_TOOLS) \
+	$(WORKERS:%=$(B)/worker/plain/%) $(WORKERS:%=$(B)/worker/glibc/%) \
+	$(TEST_WORKERS) $(TEST_TOOLS) \
 	$(BENCH_TOOLS) $(PROGRAMS)
 
 # Rebuild everything when the flags change (make test adds -Werror).
@@ -48,8 +53,9 @@ $(B)/.flags: FORCE
 	@echo '$(DCFLAGS) $(RTFLAGS)' | cmp -s - $@ || echo '$(DCFLAGS) $(RTFLAGS)' > $@
 FORCE:
 
-deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do \
+deps bench-deps: PACKAGES = $(DEB_PACKAGES) $(if $(filter bench-deps,$@),$(BENCH_PACKAGES))
+deps bench-deps:
+	@missing=$$(for p in $(PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -60,6 +66,10 @@ deps:
 		echo "make deps: installing" $$missing; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends $$missing; fi
+	@if [ $@ = bench-deps ] && [ ! -x $(B)/peers/usr/sbin/xinetd ]; then \
+		mkdir -p $(B)/peers && cd $(B)/peers && \
+		apt-get download -qq xinetd && mv xinetd_*.deb xinetd.deb && \
+		dpkg-deb -x xinetd.deb .; fi
 
 # --- the worker runtime ---------------------------------------------------
 $(B)/rt/%.o: lib/rt/%.c $(RT_HDRS) $(B)/.flags
@@ -100,6 +110,9 @@ $(B)/rt/selftest-plain: lib/rt/rt_selftest.c $(RT_FILES) $(MYRIAD_CC)
 $(B)/worker/%: worker/%.c $(RT_FILES) $(MYRIAD_CC) | rt-check
 	@mkdir -p $(@D)
 	RT_EXTRA_CFLAGS='$(WERROR)' $(MYRIAD_CC) -o $@ $<
+$(B)/worker/glibc/%: worker/%.c lib/rt/rt_plain.c $(RT_LIB:%=lib/rt/rt_%.c) $(RT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(DCFLAGS) -Ilib/rt -o $@ $< lib/rt/rt_plain.c $(RT_LIB:%=lib/rt/rt_%.c)
 $(B)/worker/plain/%: worker/%.c $(RT_FILES) $(MYRIAD_CC)
 	@mkdir -p $(@D)
 	RT_EXTRA_CFLAGS='$(WERROR)' $(MYRIAD_CC) --plain -o $@ $<
@@ -133,9 +146,9 @@ test: deps
 	@$(MAKE) --no-print-directory WERROR=-Werror all
 	bats --timing tests/
 
-bench: deps
+bench: bench-deps
 	@$(MAKE) --no-print-directory all
-	tests/bench/run
+	contrib/bench/run
 
 clean:
 	rm -rf $(B)
