@@ -1,0 +1,99 @@
+/*
+ * cost.c - what one worker of a program costs, read from its ELF headers:
+ * a one-page lib/rt worker can never grow past its RW segment, so its user
+ * part is exact; any other program is charged its service's memory budget.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capacity.h"
+
+#define PHDRS_MAX 32
+
+struct elf_shape {
+	int		 static_exec;	/* ET_EXEC, no interpreter, not dynamic */
+	int		 nload;		/* PT_LOAD segments */
+	int		 relro;		/* has PT_GNU_RELRO */
+	long long	 rw_memsz;	/* the writable PT_LOAD, if one */
+	unsigned long	 rw_vaddr;
+	int		 nrw;
+};
+
+/* Read the program headers; 0 if PATH is ELF64 x86-64, -1 otherwise. */
+static int
+read_shape(int fd, struct elf_shape *s)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[PHDRS_MAX];
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64 ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum > PHDRS_MAX)
+		return -1;
+	if (pread(fd, ph, eh.e_phnum * sizeof(ph[0]), (off_t)eh.e_phoff) !=
+	    (ssize_t)(eh.e_phnum * sizeof(ph[0])))
+		return -1;
+	s->static_exec = eh.e_type == ET_EXEC;
+	for (i = 0; i < eh.e_phnum; i++) {
+		switch (ph[i].p_type) {
+		case PT_INTERP:
+		case PT_DYNAMIC:
+			s->static_exec = 0;
+			break;
+		case PT_GNU_RELRO:
+			s->relro = 1;
+			break;
+		case PT_LOAD:
+			s->nload++;
+			if (ph[i].p_flags & PF_W) {
+				s->nrw++;
+				s->rw_memsz = (long long)ph[i].p_memsz;
+				s->rw_vaddr = ph[i].p_vaddr;
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
+/* The layout worker.ld makes: text, then one page-aligned RW of whole pages. */
+static int
+is_one_page(const struct elf_shape *s)
+{
+	return s->static_exec && !s->relro && s->nload == 2 && s->nrw == 1 &&
+	    s->rw_vaddr % 4096 == 0 && s->rw_memsz % 4096 == 0 &&
+	    s->rw_memsz > 0 && s->rw_memsz <= 64 * 1024;
+}
+
+int
+cost_of(const char *path, long long budget, struct cost *c, const char **why)
+{
+	struct elf_shape shape;
+	int fd, elf;
+
+	memset(c, 0, sizeof(*c));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		*why = strerror(errno);
+		return -1;
+	}
+	elf = read_shape(fd, &shape);
+	close(fd);
+	c->kernel = COST_KERNEL_STACK + COST_TASK_OBJECTS;
+	if (elf == 0 && is_one_page(&shape)) {
+		c->one_page = 1;
+		c->user = shape.rw_memsz;
+		c->kernel += COST_PAGETABLE_CHAIN;
+		c->commit = shape.rw_memsz + COST_EXEC_STACK;
+		return 0;
+	}
+	c->user = budget > 0 ? budget : COST_FOREIGN_DEFAULT;
+	c->kernel += COST_FOREIGN_CHAINS * COST_PAGETABLE_CHAIN;
+	c->commit = c->user;
+	return 0;
+}
