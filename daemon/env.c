@@ -1,0 +1,103 @@
+/*
+ * env.c - the environment of a spawn-mode worker, built from scratch in a
+ * preallocated buffer: the UCSPI variables exactly as tcpserver sets them
+ * (PROTO=UNIX and the peer's credentials on UNIX sockets), then the
+ * service's env lines.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "myriadd.h"
+
+struct env_buf {
+	struct state	*st;
+	size_t		used;
+	int		n;
+};
+
+static void
+env_add(struct env_buf *e, const char *name, const char *value)
+{
+	char *p = e->st->ucspi + e->used;
+	size_t left = sizeof(e->st->ucspi) - e->used;
+	int r;
+
+	r = snprintf(p, left, "%s=%s", name, value);
+	if (r < 0 || (size_t)r >= left)
+		return;
+	e->st->envp[e->n++] = p;
+	e->used += (size_t)r + 1;
+}
+
+static void
+env_number(struct env_buf *e, const char *name, unsigned long v)
+{
+	char num[24];
+
+	(void)snprintf(num, sizeof(num), "%lu", v);
+	env_add(e, name, num);
+}
+
+/* IP as text (IPv4-mapped IPv6 as plain IPv4, as tcpserver does). */
+static void
+env_ip(struct env_buf *e, const char *ip, const char *port,
+    const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+	const struct sockaddr_in *in4 = (const struct sockaddr_in *)ss;
+	char text[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+		(void)inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], text,
+		    sizeof(text));
+		env_add(e, ip, text);
+		env_number(e, port, ntohs(in6->sin6_port));
+	} else if (ss->ss_family == AF_INET6) {
+		(void)inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+		env_add(e, ip, text);
+		env_number(e, port, ntohs(in6->sin6_port));
+	} else {
+		(void)inet_ntop(AF_INET, &in4->sin_addr, text, sizeof(text));
+		env_add(e, ip, text);
+		env_number(e, port, ntohs(in4->sin_port));
+	}
+}
+
+/*
+ * The environment for connection fd of svc, whose peer accept4 gave. Valid
+ * until the next call.
+ */
+char **
+env_build(struct state *st, struct service *svc, int fd,
+    const struct sockaddr_storage *peer)
+{
+	struct env_buf e = { st, 0, 0 };
+	struct sockaddr_storage local;
+	struct ucred cred;
+	socklen_t len;
+	int i;
+
+	if (peer->ss_family == AF_UNIX) {
+		env_add(&e, "PROTO", "UNIX");
+		len = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+			env_number(&e, "UNIXREMOTEUID", cred.uid);
+			env_number(&e, "UNIXREMOTEGID", cred.gid);
+			env_number(&e, "UNIXREMOTEPID", (unsigned long)cred.pid);
+		}
+	} else {
+		env_add(&e, "PROTO", "TCP");
+		len = sizeof(local);
+		if (getsockname(fd, (struct sockaddr *)&local, &len) == 0)
+			env_ip(&e, "TCPLOCALIP", "TCPLOCALPORT", &local);
+		env_ip(&e, "TCPREMOTEIP", "TCPREMOTEPORT", peer);
+		env_number(&e, "TCPCONNNUM", (unsigned long)svc->nslots);
+	}
+	for (i = 0; i < svc->conf->nenv; i++)
+		st->envp[e.n++] = svc->conf->envp[i];
+	st->envp[e.n] = NULL;
+	return st->envp;
+}

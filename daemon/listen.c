@@ -1,0 +1,304 @@
+/*
+ * listen.c - listening sockets: open TCP v4, v6 and UNIX stream sockets,
+ * and in spawn mode the accept loop, paused (never closed) when the
+ * service is at its workers, on EMFILE and after a spawn failure.
+ */
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "myriadd.h"
+
+#define LISTEN_BACKLOG 4096
+
+/* Remove a stale UNIX socket file; a live one makes bind fail. */
+static int
+unix_clear(const struct sockaddr_un *un)
+{
+	struct stat sb;
+	int fd, r;
+
+	if (lstat(un->sun_path, &sb) == -1 || !S_ISSOCK(sb.st_mode))
+		return 0;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	r = connect(fd, (const struct sockaddr *)un, sizeof(*un));
+	(void)close(fd);
+	if (r == 0) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	return unlink(un->sun_path);
+}
+
+static int
+listen_socket(const struct addr *a)
+{
+	int fd, on = 1, v6only = !a->dual, family = a->ss.ss_family;
+
+	if (family == AF_UNIX &&
+	    unix_clear((const struct sockaddr_un *)&a->ss) == -1)
+		return -1;
+	if ((fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if ((family != AF_UNIX && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
+	    &on, sizeof(on)) == -1) ||
+	    (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+	    &v6only, sizeof(v6only)) == -1) ||
+	    bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1 ||
+	    listen(fd, LISTEN_BACKLOG) == -1) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Open a listening socket for a; -1 with errno, logged by the caller. */
+int
+listen_open(const struct addr *a)
+{
+	struct addr any4;
+	int fd;
+
+	fd = listen_socket(a);
+	if (fd == -1 && a->dual && errno == EAFNOSUPPORT) {
+		/* No IPv6 on this host: *:PORT is 0.0.0.0:PORT. */
+		memset(&any4, 0, sizeof(any4));
+		any4.ss.ss_family = AF_INET;
+		((struct sockaddr_in *)&any4.ss)->sin_port =
+		    ((const struct sockaddr_in6 *)&a->ss)->sin6_port;
+		any4.len = sizeof(struct sockaddr_in);
+		fd = listen_socket(&any4);
+	}
+	return fd;
+}
+
+static void
+accept_warn(struct state *st, struct service *svc, int err)
+{
+	struct listener *l = &svc->lis;
+	ev_tstamp now = ev_now(st->loop);
+
+	if (now - l->warned < 1.0) {
+		l->suppressed++;
+		return;
+	}
+	if (l->suppressed)
+		log_warnx("service '%s': unable to accept on %s: %s "
+		    "(%ld more since)", svc->conf->name, svc->conf->listen.text,
+		    strerror(err), l->suppressed);
+	else
+		log_warnx("service '%s': unable to accept on %s: %s",
+		    svc->conf->name, svc->conf->listen.text, strerror(err));
+	l->warned = now;
+	l->suppressed = 0;
+}
+
+/* Returns 1 to go on accepting, 0 to stop for this wakeup. */
+static int
+accept_error(struct state *st, struct service *svc, int err)
+{
+	switch (err) {
+	case EAGAIN:
+		return 0;
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+	case EPERM:
+	case ENETDOWN:
+	case ENOPROTOOPT:
+	case EHOSTDOWN:
+	case ENONET:
+	case EHOSTUNREACH:
+	case EOPNOTSUPP:
+	case ENETUNREACH:
+		return 1;
+	case EMFILE:
+	case ENFILE:
+		accept_warn(st, svc, err);
+		listen_pause(st, svc, ACCEPT_PAUSE_S);
+		if (!svc->lis.starved)
+			st->starved++;
+		svc->lis.starved = 1;
+		return 0;
+	default:		/* ENOBUFS, ENOMEM... */
+		accept_warn(st, svc, err);
+		listen_pause(st, svc, ACCEPT_PAUSE_S);
+		return 0;
+	}
+}
+
+static void
+accept_one(struct state *st, struct service *svc, int fd,
+    const struct sockaddr_storage *peer)
+{
+	struct worker *w;
+
+	if ((w = worker_new(st, svc)) == NULL)
+		return;
+	if (worker_start(st, w, fd, env_build(st, svc, fd, peer)) == -1) {
+		worker_free(st, w);
+		listen_pause(st, svc, SPAWN_BACKOFF_S);
+	}
+}
+
+static void
+accept_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct service *svc = (struct service *)((char *)io -
+	    offsetof(struct service, lis.io));
+	struct state *st = ev_userdata(loop);
+	struct sockaddr_storage peer;
+	socklen_t len;
+	int i, fd;
+
+	(void)revents;
+	for (i = 0; i < ACCEPT_BATCH && ev_is_active(io); i++) {
+		if (svc->nslots >= svc->conf->workers) {
+			listen_full(st, svc);
+			return;
+		}
+		/* A connection is only accepted with an fd free for its pidfd. */
+		if (st->spare == -1 &&
+		    (st->spare = fcntl(NULL_FD, F_DUPFD_CLOEXEC, 0)) == -1) {
+			(void)accept_error(st, svc, errno);
+			return;
+		}
+		len = sizeof(peer);
+		fd = accept4(svc->lis.fd, (struct sockaddr *)&peer, &len,
+		    SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (accept_error(st, svc, errno))
+				continue;
+			return;
+		}
+		(void)close(st->spare);
+		st->spare = -1;
+		accept_one(st, svc, fd, &peer);
+		(void)close(fd);
+	}
+}
+
+static void
+listen_unstarve(struct state *st, struct service *svc)
+{
+	if (svc->lis.starved) {
+		svc->lis.starved = 0;
+		st->starved--;
+	}
+}
+
+static void
+pause_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct service *svc = (struct service *)((char *)t -
+	    offsetof(struct service, lis.pause));
+
+	(void)revents;
+	listen_unstarve(ev_userdata(loop), svc);
+	if (!svc->lis.full && svc->lis.fd != -1)
+		ev_io_start(loop, &svc->lis.io);
+}
+
+/* A reap freed fds: listeners paused for want of them try again now. */
+void
+listen_fds_freed(struct state *st)
+{
+	struct service *svc;
+
+	if (st->starved == 0)
+		return;
+	for (svc = st->services; svc; svc = svc->next) {
+		if (!svc->lis.starved)
+			continue;
+		listen_unstarve(st, svc);
+		ev_timer_stop(st->loop, &svc->lis.pause);
+		if (!svc->lis.full && svc->lis.fd != -1)
+			ev_io_start(st->loop, &svc->lis.io);
+	}
+}
+
+/* Take fd as svc's listener: blocking for a pool, watched for spawn. */
+void
+listen_start(struct state *st, struct service *svc, int fd)
+{
+	struct listener *l = &svc->lis;
+	int flags;
+
+	l->fd = fd;
+	l->full = 0;
+	ev_io_init(&l->io, accept_cb, fd, EV_READ);
+	ev_init(&l->pause, pause_cb);
+	if ((flags = fcntl(fd, F_GETFL)) != -1)
+		(void)fcntl(fd, F_SETFL, svc->conf->mode == MODE_SPAWN ?
+		    flags | O_NONBLOCK : flags & ~O_NONBLOCK);
+	if (svc->conf->mode == MODE_SPAWN)
+		ev_io_start(st->loop, &l->io);
+}
+
+/* Stop watching svc's listener and give its fd to the caller. */
+int
+listen_detach(struct state *st, struct service *svc)
+{
+	struct listener *l = &svc->lis;
+	int fd = l->fd;
+
+	listen_unstarve(st, svc);
+	if (fd != -1) {
+		ev_io_stop(st->loop, &l->io);
+		ev_timer_stop(st->loop, &l->pause);
+	}
+	l->fd = -1;
+	return fd;
+}
+
+void
+listen_close(struct state *st, struct service *svc)
+{
+	const struct addr *a = &svc->conf->listen;
+	int fd;
+
+	if ((fd = listen_detach(st, svc)) == -1)
+		return;
+	(void)close(fd);
+	if (a->ss.ss_family == AF_UNIX)
+		(void)unlink(((const struct sockaddr_un *)&a->ss)->sun_path);
+}
+
+/* The service is at its workers: let the kernel's backlog hold clients. */
+void
+listen_full(struct state *st, struct service *svc)
+{
+	svc->lis.full = 1;
+	ev_io_stop(st->loop, &svc->lis.io);
+}
+
+/* A worker of svc exited: accept again if that was what held it. */
+void
+listen_resume(struct state *st, struct service *svc)
+{
+	struct listener *l = &svc->lis;
+
+	if (!l->full || l->fd == -1 || svc->nslots >= svc->conf->workers)
+		return;
+	l->full = 0;
+	if (!ev_is_active(&l->pause))
+		ev_io_start(st->loop, &l->io);
+}
+
+void
+listen_pause(struct state *st, struct service *svc, double seconds)
+{
+	struct listener *l = &svc->lis;
+
+	ev_io_stop(st->loop, &l->io);
+	ev_timer_stop(st->loop, &l->pause);
+	ev_timer_set(&l->pause, seconds, 0);
+	ev_timer_start(st->loop, &l->pause);
+}

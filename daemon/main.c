@@ -1,0 +1,174 @@
+/*
+ * main.c - myriadd(8): arguments, the process set-up a supervisor of ten
+ * thousand workers needs (fds, limits, signals), the event loop.
+ */
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "myriadd.h"
+
+#define DEFAULT_CONF "/etc/myriad/myriad.conf"
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	log_raw("usage: myriadd [-dn] [-f file]");
+	exit(EXIT_CONF);
+}
+
+static void
+syserr_cb(const char *msg)
+{
+	fatalx_code(EXIT_BUG, "libev: %s: %s", msg, strerror(errno));
+}
+
+/*
+ * fds 0-2 open; nothing inherited above them (a worker would inherit a
+ * table sized to the highest); fd 3 the hand-over slot and fd 4 /dev/null.
+ */
+static void
+fds_setup(void)
+{
+	int fd;
+
+	(void)close_range(3, ~0U, 0);
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= NULL_FD)
+		if (fd == NULL_FD)
+			return;
+	fatal("/dev/null");
+}
+
+/* Raise RLIMIT_NOFILE to its hard limit; workers get the original back. */
+static void
+limits_setup(struct state *st)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &st->nofile) == -1)
+		fatal("getrlimit");
+	rl = st->nofile;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("unable to raise RLIMIT_NOFILE to %llu",
+		    (unsigned long long)rl.rlim_max);
+	st->req.nofile = st->nofile;
+	st->req.parent = getpid();
+}
+
+static void
+limits_check(struct state *st, struct conf *c)
+{
+	struct rlimit rl;
+	long need = 32;
+	int i;
+
+	for (i = 0; i < c->nsvc; i++)
+		need += c->svc[i]->workers + 1;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && (rlim_t)need > rl.rlim_cur)
+		log_warnx("RLIMIT_NOFILE is %llu but the services may need %ld "
+		    "file descriptors", (unsigned long long)rl.rlim_cur, need);
+	(void)st;
+}
+
+/*
+ * Workers inherit the dispositions: start them all from the default, with
+ * the raw system call, as glibc refuses its own two (32 and 33) and they
+ * may arrive ignored.
+ */
+static void
+signals_setup(void)
+{
+	struct {
+		void		*handler;
+		unsigned long	 flags;
+		void		*restorer;
+		unsigned long	 mask;
+	} dfl;
+	sigset_t none;
+	int sig;
+
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	memset(&dfl, 0, sizeof(dfl));
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)syscall(SYS_rt_sigaction, sig, &dfl, NULL,
+			    sizeof(dfl.mask));
+	(void)signal(SIGPIPE, SIG_IGN);
+}
+
+static void
+loop_setup(struct state *st)
+{
+	ev_set_syserr_cb(syserr_cb);
+	/* Not the default loop: its SIGCHLD watcher would waitpid(-1). */
+	if ((st->loop = ev_loop_new(EVFLAG_SIGNALFD | EVFLAG_NOENV)) == NULL)
+		fatalx_code(EXIT_BUG, "unable to start the event loop");
+	ev_set_userdata(st->loop, st);
+	signals_setup();
+	stop_init(st);
+	reload_init(st);
+	pool_init(st);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct state st;
+	const char *path = DEFAULT_CONF;
+	struct conf *c;
+	int ch, check = 0;
+
+	memset(&st, 0, sizeof(st));
+	st.spare = -1;
+	fds_setup();
+	while ((ch = getopt(argc, argv, "df:n")) != -1) {
+		switch (ch) {
+		case 'd':
+			st.debug = 1;
+			break;
+		case 'f':
+			path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init(st.debug);
+	if (realpath(path, st.conf_abs) == NULL) {
+		log_raw("%s: %s", path, strerror(errno));
+		return EXIT_CONF;
+	}
+	if ((c = conf_load(path, st.conf_abs)) == NULL)
+		return EXIT_CONF;
+	if (check) {
+		log_raw("%s: configuration OK", path);
+		conf_free(c);
+		return 0;
+	}
+	limits_setup(&st);
+	limits_check(&st, c);
+	st.spare = fcntl(NULL_FD, F_DUPFD_CLOEXEC, 0);
+	if (spawn_init(&st) == -1)
+		fatal("unable to allocate the spawn stack");
+	loop_setup(&st);
+	if (reload_apply(&st, c) == -1)
+		fatalx("unable to start the services");
+	ev_run(st.loop, 0);
+	log_info("exiting: spawned %lu, reaped %lu, spawn failures %lu",
+	    st.spawned, st.reaped, st.failed);
+	return 0;
+}

@@ -1,0 +1,266 @@
+/*
+ * myriadd.h - the daemon's one state and the tables it holds: the parsed
+ * configuration, the services built from it, and the worker slots.
+ */
+#ifndef MYRIADD_H
+#define MYRIADD_H
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <limits.h>
+#include <ev.h>
+
+#define EXIT_CONF	100	/* usage or configuration error */
+#define EXIT_BUG	101	/* internal error */
+#define EXIT_TEMP	111	/* temporary failure: resources, bind */
+
+#define HANDOVER_FD	3	/* the fd a new worker takes as fd 0 */
+#define NULL_FD		4	/* /dev/null: restores HANDOVER_FD */
+
+#define NAME_MAX_LEN	64	/* service name, with its NUL */
+#define ADDR_TEXT_MAX	128	/* listen value, with its NUL */
+#define ARGS_MAX	32	/* words of exec */
+#define ARGS_BYTES	256	/* exec line, split in place */
+#define ENV_MAX		64	/* env lines of a service */
+#define ENV_BYTES	4096	/* their text */
+#define GROUPS_MAX	64	/* supplementary groups of a user */
+#define WORKERS_MAX	100000	/* per service */
+#define UCSPI_BYTES	512	/* the UCSPI variables of one connection */
+
+#define POOL_RESPAWN_S	1.0	/* at most one spawn per pool slot per second */
+#define SPAWN_BACKOFF_S	0.25	/* spawn mode: pause after a spawn failure */
+#define ACCEPT_PAUSE_S	0.1	/* pause a listener on EMFILE and the like */
+#define ACCEPT_BATCH	64	/* accepts per listener wakeup */
+#define SPAWN_BATCH	256	/* pool spawns per loop iteration */
+#define RELOAD_GAP_S	0.1	/* SIGHUP bursts are coalesced over this */
+#define RETIRE_POLL_S	0.01	/* a retiring pool worker busy: look again */
+#define RETIRE_STOP_S	0.001	/* SIGSTOP sent: look whether it took */
+
+enum mode { MODE_SPAWN, MODE_POOL };
+
+struct addr {
+	struct sockaddr_storage ss;	/* AF_INET, AF_INET6 or AF_UNIX */
+	socklen_t	len;		/* of ss as bound */
+	int		dual;		/* *:PORT, v6 socket taking v4 too */
+	char		text[ADDR_TEXT_MAX];	/* as written in the config */
+};
+
+struct svc_conf {
+	char		name[NAME_MAX_LEN];
+	int		line;		/* of the [name] header */
+	unsigned	seen;		/* keys set, 1 << KEY_* (conf.c) */
+	struct addr	listen;
+	enum mode	mode;
+	int		workers;	/* spawn: max concurrent; pool: size */
+	double		timeout;	/* spawn: kill after, seconds; 0 none */
+	char		path[PATH_MAX];	/* program, resolved */
+	char		args[ARGS_BYTES];	/* exec, split in place */
+	char		*argv[ARGS_MAX + 1];
+	char		envbuf[ENV_BYTES];	/* env lines, NUL separated */
+	size_t		envlen;
+	char		*envp[ENV_MAX + 1];
+	int		nenv;
+	int		set_uid;	/* user given */
+	int		set_gid;	/* user or group given */
+	uid_t		uid;
+	gid_t		gid;
+	gid_t		groups[GROUPS_MAX];
+	int		ngroups;
+};
+
+struct conf {
+	char		path[PATH_MAX];	/* as given, for messages */
+	char		dir[PATH_MAX];	/* exec paths are relative to it */
+	char		control[PATH_MAX];	/* control socket (next issue) */
+	double		grace;		/* SIGTERM to SIGKILL, seconds */
+	struct svc_conf	**svc;
+	int		nsvc;
+	int		cap;		/* of svc */
+};
+
+struct service;
+
+enum wstate {
+	W_FREE,		/* on the free list */
+	W_LIVE,		/* a process not yet reaped */
+	W_WAIT		/* pool slot waiting for its respawn */
+};
+
+struct worker {
+	ev_io		io;		/* pidfd readable: the process exited */
+	ev_timer	timer;		/* kill deadline, or respawn delay */
+	struct service	*svc;
+	struct worker	*next;		/* free list or respawn queue */
+	enum wstate	state;
+	int		stopping;	/* told to stop: TERM sent or due */
+	int		retiring;	/* pool: to stop once idle (retire.c) */
+	int		retire_step;	/* 0: wait for accept, 1: SIGSTOP sent */
+	long		retire_fds;	/* digest of its fds when idle */
+	int		queued;		/* on the respawn queue */
+	pid_t		pid;
+	ev_tstamp	started;	/* last spawn attempt */
+	ev_tstamp	retired;	/* when told to retire */
+};
+
+struct table_chunk {
+	struct table_chunk *next;
+	int		n;
+	struct worker	slot[];
+};
+
+struct table {
+	struct table_chunk *chunks;
+	struct worker	*free;		/* free list */
+	int		cap;		/* slots in all chunks */
+	int		used;		/* slots not free */
+};
+
+struct listener {
+	int		fd;		/* -1 when closed */
+	ev_io		io;		/* spawn mode: readable */
+	ev_timer	pause;		/* EMFILE or spawn failure backoff */
+	int		full;		/* stopped: service at its workers */
+	int		starved;	/* paused: out of fds until a reap */
+	ev_tstamp	warned;		/* last accept warning */
+	long		suppressed;	/* warnings not logged since */
+};
+
+struct service {
+	struct service	*next;
+	struct svc_conf	*conf;
+	struct listener	lis;
+	int		nslots;		/* slots held: live + waiting */
+	int		nlive;		/* processes not yet reaped */
+	int		nretiring;	/* live ones told to stop */
+	int		removed;	/* gone from the config, draining */
+	unsigned long	spawned;
+	unsigned long	failed;
+	ev_tstamp	warned;		/* last spawn failure logged */
+	long		suppressed;	/* failures not logged since */
+};
+
+struct spawn_req {
+	const struct svc_conf *sc;
+	char		**envp;
+	int		pool;		/* fd 1: /dev/null instead of fd 0 */
+	pid_t		parent;
+	struct rlimit	nofile;		/* the worker's RLIMIT_NOFILE */
+	volatile int	err;		/* written by the child on failure */
+	const char	*volatile step;	/* the step that failed */
+};
+
+struct state {
+	struct ev_loop	*loop;
+	struct conf	*conf;
+	char		conf_abs[PATH_MAX];	/* re-read on SIGHUP */
+	struct service	*services;	/* current, then removed ones */
+	struct table	table;
+	struct worker	*due;		/* pool slots to spawn now */
+	struct worker	*due_tail;
+	char		*stack;		/* clone's child stack */
+	size_t		stack_size;
+	struct spawn_req req;		/* shared with the cloned child */
+	char		ucspi[UCSPI_BYTES];	/* spawn mode environment */
+	char		*envp[ENV_MAX + 16];
+	struct rlimit	nofile;		/* as found at start, for workers */
+	int		spare;		/* fd kept free for the next pidfd */
+	int		starved;	/* listeners paused for want of fds */
+	int		debug;
+	int		ready;		/* ready line said */
+	int		stopping;	/* SIGTERM seen */
+	int		live;		/* processes not yet reaped */
+	unsigned long	spawned;
+	unsigned long	reaped;
+	unsigned long	failed;
+	ev_tstamp	last_reload;
+	ev_signal	sigterm, sigint, sighup, sigusr1;
+	ev_timer	reload;		/* coalesces SIGHUP */
+	ev_check	refill;		/* spawns due pool slots */
+	ev_idle		busy;		/* keeps the loop turning meanwhile */
+};
+
+/* conf.c */
+struct conf	*conf_load(const char *, const char *);
+void		 conf_free(struct conf *);
+int		 conf_addr_equal(const struct addr *, const struct addr *);
+
+/* conf_value.c: each returns NULL or what is wrong with the value */
+const char	*conf_listen(struct addr *, const char *);
+const char	*conf_exec(struct svc_conf *, const char *, const char *);
+const char	*conf_user(struct svc_conf *, const char *);
+const char	*conf_group(struct svc_conf *, const char *);
+const char	*conf_env(struct svc_conf *, const char *);
+const char	*conf_number(double *, const char *, double, double);
+
+/* service.c */
+struct service	*service_new(struct svc_conf *);
+struct service	*service_find(struct state *, const char *);
+void		 service_remove(struct state *, struct service *);
+void		 service_free(struct state *, struct service *);
+void		 service_summary(struct state *, char *, size_t);
+
+/* listen.c */
+int		 listen_open(const struct addr *);
+void		 listen_start(struct state *, struct service *, int);
+int		 listen_detach(struct state *, struct service *);
+void		 listen_close(struct state *, struct service *);
+void		 listen_full(struct state *, struct service *);
+void		 listen_resume(struct state *, struct service *);
+void		 listen_pause(struct state *, struct service *, double);
+void		 listen_fds_freed(struct state *);
+
+/* env.c */
+char		**env_build(struct state *, struct service *, int,
+		    const struct sockaddr_storage *);
+
+/* spawn.c */
+int		 spawn_init(struct state *);
+pid_t		 spawn_exec(struct state *, const struct svc_conf *, int,
+		    char **, int *);
+
+/* table.c */
+int		 table_reserve(struct state *, int);
+struct worker	*table_take(struct state *);
+void		 table_put(struct state *, struct worker *);
+void		 table_walk(struct state *, void (*)(struct state *,
+		    struct worker *, void *), void *);
+
+/* worker.c */
+struct worker	*worker_new(struct state *, struct service *);
+void		 worker_free(struct state *, struct worker *);
+int		 worker_start(struct state *, struct worker *, int, char **);
+void		 worker_stop(struct state *, struct worker *);
+void		 worker_signal(struct worker *, int);
+void		 worker_timer(struct state *, struct worker *, double);
+void		 worker_failed(struct state *, struct service *, const char *,
+		    int);
+
+/* retire.c */
+void		 worker_retire(struct state *, struct worker *);
+void		 retire_poll(struct state *, struct worker *);
+
+/* reap.c */
+void		 reap_cb(struct ev_loop *, ev_io *, int);
+
+/* pool.c */
+void		 pool_init(struct state *);
+void		 pool_due(struct state *, struct worker *);
+void		 pool_fill(struct state *, struct service *);
+void		 pool_shrink(struct state *, struct service *);
+void		 pool_stop(struct state *, struct service *);
+void		 pool_exited(struct state *, struct worker *, int);
+
+/* reload.c */
+void		 reload_init(struct state *);
+int		 reload_apply(struct state *, struct conf *);
+
+/* stop.c */
+void		 stop_init(struct state *);
+void		 stop_check(struct state *);
+
+/* notify.c */
+void		 notify_ready(struct state *);
+void		 notify_reloaded(struct state *);
+
+#endif

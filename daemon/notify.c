@@ -1,0 +1,64 @@
+/*
+ * notify.c - say the daemon is ready: one log line naming every service,
+ * and READY=1 to $NOTIFY_SOCKET (systemd's sd_notify protocol) when set.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "myriadd.h"
+
+#define SUMMARY_MAX 4096
+
+static void
+notify_send(const char *msg)
+{
+	struct sockaddr_un un;
+	const char *path;
+	size_t n;
+	int fd;
+
+	if ((path = getenv("NOTIFY_SOCKET")) == NULL || path[0] == '\0')
+		return;
+	if ((path[0] != '/' && path[0] != '@') ||
+	    (n = strlen(path)) >= sizeof(un.sun_path)) {
+		log_warnx("NOTIFY_SOCKET %s: not a UNIX socket path", path);
+		return;
+	}
+	memset(&un, 0, sizeof(un));
+	un.sun_family = AF_UNIX;
+	memcpy(un.sun_path, path, n);
+	if (path[0] == '@')
+		un.sun_path[0] = '\0';
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("NOTIFY_SOCKET %s", path);
+		return;
+	}
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&un,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) == -1)
+		log_warn("NOTIFY_SOCKET %s", path);
+	(void)close(fd);
+}
+
+void
+notify_ready(struct state *st)
+{
+	char summary[SUMMARY_MAX];
+
+	service_summary(st, summary, sizeof(summary));
+	log_info("ready: %s", summary);
+	notify_send("READY=1");
+}
+
+void
+notify_reloaded(struct state *st)
+{
+	char summary[SUMMARY_MAX];
+
+	service_summary(st, summary, sizeof(summary));
+	log_info("reloaded: %s", summary);
+}

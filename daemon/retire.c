@@ -1,0 +1,157 @@
+/*
+ * retire.c - stop a pool worker without failing a client. A signal wakes
+ * a worker blocked in accept, and the kernel lets it take one more
+ * connection on its way out: TERM alone would drop that client. So the
+ * worker is first stopped (SIGSTOP) while it waits in accept; once it is
+ * stopped it is off the socket's wait queue and can take nothing more.
+ * If its fds are what they were when it waited in accept it is TERMed
+ * (and dies without running again); if it took a connection it is
+ * continued to serve it, and tried again.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "myriadd.h"
+
+#define SYS_ACCEPT	43	/* x86-64 */
+#define SYS_ACCEPT4	288
+
+static ssize_t
+proc_read(pid_t pid, const char *what, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, len - 1);
+	(void)close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+/* Blocked in accept: serving no one. */
+static int
+in_accept(pid_t pid)
+{
+	char buf[32];
+	int nr;
+
+	if (proc_read(pid, "syscall", buf, sizeof(buf)) <= 0)
+		return 0;
+	nr = (int)strtol(buf, NULL, 10);
+	return nr == SYS_ACCEPT || nr == SYS_ACCEPT4;
+}
+
+/* State letter from /proc/PID/stat, or 0. */
+static char
+proc_state(pid_t pid)
+{
+	char buf[256], *p;
+
+	if (proc_read(pid, "stat", buf, sizeof(buf)) <= 0 ||
+	    (p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+		return 0;
+	return p[2];
+}
+
+/*
+ * A digest of what the worker's fds are (number and object), so that a
+ * connection taken since, even into a reused number, shows; -1 if unknown.
+ */
+static long
+fds_digest(pid_t pid)
+{
+	char path[320], link[64];
+	unsigned long sum = 0, h;
+	struct dirent *d;
+	ssize_t n;
+	DIR *dir;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((dir = opendir(path)) == NULL)
+		return -1;
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		(void)snprintf(path, sizeof(path), "/proc/%d/fd/%s", (int)pid,
+		    d->d_name);
+		if ((n = readlink(path, link, sizeof(link) - 1)) < 0)
+			n = 0;
+		link[n] = '\0';
+		h = 5381;
+		for (n = 0; d->d_name[n]; n++)
+			h = h * 33 + (unsigned char)d->d_name[n];
+		for (n = 0; link[n]; n++)
+			h = h * 33 + (unsigned char)link[n];
+		sum += h * 2654435761UL;
+	}
+	(void)closedir(dir);
+	return (long)(sum & 0x7fffffffffffffffUL);
+}
+
+/* Out of time, or /proc cannot tell: plain TERM. */
+static void
+retire_now(struct state *st, struct worker *w)
+{
+	worker_stop(st, w);
+}
+
+void
+retire_poll(struct state *st, struct worker *w)
+{
+	char state;
+
+	if (ev_now(st->loop) - w->retired >= st->conf->grace) {
+		retire_now(st, w);
+		return;
+	}
+	if (w->retire_step == 0) {
+		/* Taken before the accept check: it then holds no connection. */
+		if ((w->retire_fds = fds_digest(w->pid)) == -1) {
+			retire_now(st, w);
+			return;
+		}
+		if (!in_accept(w->pid)) {
+			worker_timer(st, w, RETIRE_POLL_S);
+			return;
+		}
+		w->retire_step = 1;
+		worker_signal(w, SIGSTOP);
+		worker_timer(st, w, RETIRE_STOP_S);
+		return;
+	}
+	if ((state = proc_state(w->pid)) != 'T' && state != 't') {
+		worker_timer(st, w, RETIRE_STOP_S);
+		return;
+	}
+	if (fds_digest(w->pid) == w->retire_fds) {
+		retire_now(st, w);
+		return;
+	}
+	/* It took a connection on its way to the stop: let it serve. */
+	w->retire_step = 0;
+	worker_signal(w, SIGCONT);
+	worker_timer(st, w, RETIRE_POLL_S);
+}
+
+void
+worker_retire(struct state *st, struct worker *w)
+{
+	if (w->state != W_LIVE || w->stopping)
+		return;
+	w->stopping = 1;
+	w->retiring = 1;
+	w->retire_step = 0;
+	w->retired = ev_now(st->loop);
+	w->svc->nretiring++;
+	retire_poll(st, w);
+}
