@@ -9,6 +9,7 @@ struct rt_state {
 	char		*arena_end;	/* where the stack budget begins */
 	const char	*name;		/* basename of argv[0], for messages */
 	int		 timeout_ms;	/* idle timeout per read or write; -1: none */
+	int		 bounded_fd;	/* the socket SO_SNDTIMEO was set on */
 	int		 argc;		/* argument count for rt_main */
 	char		**argv;		/* argument vector, copied into the arena */
 	unsigned long	 old_stack_lo;	/* kernel-made stack, unmapped once off it */

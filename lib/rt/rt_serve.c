@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "rt.h"
@@ -22,19 +21,6 @@ is_listening(int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == -1)
 		return 0;
 	return on;
-}
-
-/* Bound blocking socket writes; harmless ENOTSOCK on pipes and files. */
-static void
-bound_writes(int fd)
-{
-	struct timeval tv;
-
-	if (rt_state.timeout_ms < 0)
-		return;
-	tv.tv_sec = rt_state.timeout_ms / 1000;
-	tv.tv_usec = rt_state.timeout_ms % 1000 * 1000;
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
 /* Wait for a connection when accept failed; never spin. */
@@ -70,18 +56,17 @@ rt_serve(rt_handler *handler)
 {
 	int fd;
 
-	if (!is_listening(0)) {
-		bound_writes(1);
+	rt_state.bounded_fd = -1;
+	if (!is_listening(0))
 		return handler(0, 1);
-	}
 	for (;;) {
 		fd = accept4(0, NULL, NULL, SOCK_CLOEXEC);
 		if (fd == -1) {
 			wait_to_accept(errno);
 			continue;
 		}
-		bound_writes(fd);
 		(void)handler(fd, fd);
 		close(fd);
+		rt_state.bounded_fd = -1;
 	}
 }
