@@ -5,11 +5,13 @@
  * bounded in count and time.
  *
  * usage: loadgen [-c CONC] [-n TOTAL] [-t SECONDS] [-s REQUEST] [-e MINBYTES]
- *                [-H HOLD_SECONDS] HOST:PORT
+ *                [-H HOLD_SECONDS] [-k] [-R] HOST:PORT
  *   short mode (default): TOTAL connections (default 10000), CONC at once
  *     (default 16); each connects, sends REQUEST ("\r\n" escapes allowed),
  *     half-closes unless -k, reads to EOF; ok if >= MINBYTES (default 1)
  *     arrived. Stops at TOTAL or after SECONDS (default 60).
+ *   -k: no half-close after the request (HTTP needs none); -R: close with
+ *     a reset once the answer is in (no FIN exchange, no TIME_WAIT here).
  *   hold mode (-H): opens TOTAL connections, CONC connecting at once, sends
  *     REQUEST, waits for the first byte of each, then holds all of them
  *     HOLD_SECONDS and closes them.
@@ -46,7 +48,7 @@ struct load {
 	long		*free_slots;	/* stack of idle conns indices */
 	long		 nfree;
 	double		 deadline, hold_s;
-	int		 epfd, hold, keep_open;
+	int		 epfd, hold, keep_open, reset;
 	double		*latency;	/* ms per completed connection */
 	struct conn	*conns;
 };
@@ -117,6 +119,11 @@ finish(struct load *ld, struct conn *c, int ok)
 	} else if (!ok)
 		ld->failed++;
 	ld->done++;
+	if (ld->reset) {
+		struct linger lg = { 1, 0 };
+
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
 	close(c->fd);
 	c->state = IDLE;
 	release(ld, c);
@@ -225,7 +232,7 @@ main(int argc, char **argv)
 	ld.total = 10000;
 	ld.conc = 16;
 	ld.min_bytes = 1;
-	while ((c = getopt(argc, argv, "c:n:t:s:e:H:k")) != -1) {
+	while ((c = getopt(argc, argv, "c:n:t:s:e:H:kR")) != -1) {
 		switch (c) {
 		case 'c': ld.conc = atol(optarg); break;
 		case 'n': ld.total = atol(optarg); break;
@@ -235,13 +242,14 @@ main(int argc, char **argv)
 		case 'e': ld.min_bytes = atol(optarg); break;
 		case 'H': ld.hold = 1; ld.hold_s = atof(optarg); break;
 		case 'k': ld.keep_open = 1; break;
+		case 'R': ld.reset = 1; break;
 		default: return 100;
 		}
 	}
 	if (optind != argc - 1 || parse_addr(&ld, argv[optind]) == -1 ||
 	    ld.total <= 0 || ld.conc <= 0 || ld.request_len == 0) {
 		fprintf(stderr, "usage: loadgen [-c CONC] [-n TOTAL] [-t SECONDS] "
-		    "-s REQUEST [-e MINBYTES] [-H HOLD_SECONDS] [-k] HOST:PORT\n");
+		    "-s REQUEST [-e MINBYTES] [-H HOLD_SECONDS] [-k] [-R] HOST:PORT\n");
 		return 100;
 	}
 	getrlimit(RLIMIT_NOFILE, &rl);

@@ -59,10 +59,10 @@ scale_pool() {
 	echo "pool_bytes_per_worker $(((many - one) / (HOLD - 1)))" >>"$RESULTS/scale"
 	echo "daemon_rss_bytes $rss" >>"$RESULTS/scale"
 	# the footprint sweep while the data plane is loaded
-	p99_idle=$("$BENCH/loadgen" -c 16 -n "$SHORT" -s "$REQUEST" -e 50 \
+	p99_idle=$("$BENCH/loadgen" $LOADGEN_OPTS -c 16 -n "$SHORT" -s "$REQUEST" -e 50 \
 	    "127.0.0.1:$port" | field p99_ms)
 	if [ -x "$B/myriadctl" ]; then
-		"$BENCH/loadgen" -c 16 -n "$SHORT" -s "$REQUEST" -e 50 \
+		"$BENCH/loadgen" $LOADGEN_OPTS -c 16 -n "$SHORT" -s "$REQUEST" -e 50 \
 		    "127.0.0.1:$port" >"$TMP/sweep.load" &
 		local lg=$! t0
 		sleep 0.2
@@ -89,11 +89,11 @@ scale_flat() {
 		spawn_port=$(free_port)
 		pool_conf "$n" "$port" "$spawn_port"
 		start_myriad "$TMP/scale.conf"
-		"$BENCH/loadgen" -c 16 -n 1000 -s "$REQUEST" -e 50 \
+		"$BENCH/loadgen" $LOADGEN_OPTS -c 16 -n 1000 -s "$REQUEST" -e 50 \
 		    "127.0.0.1:$spawn_port" >/dev/null || true
 		rates=()
 		for i in $(seq "$ROUNDS"); do
-			out=$("$BENCH/loadgen" -c 16 -n "$SHORT" -s "$REQUEST" -e 50 \
+			out=$("$BENCH/loadgen" $LOADGEN_OPTS -c 16 -n "$SHORT" -s "$REQUEST" -e 50 \
 			    "127.0.0.1:$spawn_port") || say "flat $n: $out"
 			rates+=("$(field rate <<<"$out")")
 		done
