@@ -19,7 +19,8 @@ RTFLAGS	:= -std=c99 -Os -fpie -fno-stack-protector \
 
 DEB_PACKAGES := make gcc libc6-dev musl-tools libev-dev libinih-dev \
 	bats bats-assert bats-support bats-file \
-	curl socat netcat-openbsd rdate apache2-utils procps iproute2 util-linux
+	curl socat netcat-openbsd rdate apache2-utils procps iproute2 util-linux \
+	jq
 
 # Peers for make bench; xinetd conflicts with openbsd-inetd as a package,
 # so its Debian package is unpacked into build/peers instead of installed.

@@ -60,6 +60,7 @@ int		cost_of(const char *path, long long budget, struct cost *cost,
 #define COST_CONNECTION		4096
 /* Room kept free: no promise is made up to the last byte or pid. */
 #define SPARE_BYTES		(32LL * 1024 * 1024)
+#define SPARE_COMMIT		(16LL * 1024 * 1024)	/* at least, strict overcommit */
 #define SPARE_PIDS		64
 #define SPARE_FDS		64
 
@@ -70,9 +71,16 @@ struct share {
 	const char	*name;		/* the service, for messages */
 	int		 asked;		/* workers in the config */
 	int		 granted;	/* workers it may have: asked, or capped */
-	int		 used;		/* live workers charged */
 	int		 spawn_mode;	/* each worker also holds a connection */
 	struct cost	 cost;		/* of one worker */
+};
+
+/* What live workers already hold when a new config is planned (reload). */
+struct credit {
+	long long	 bytes;		/* their memory, as charged */
+	long long	 commit;
+	long long	 pids;
+	long long	 fds;
 };
 
 struct ledger {
@@ -90,14 +98,15 @@ struct ledger {
  * Plan: grant each share what the machine can hold, or refuse. Writes one
  * line per shortfall into report; returns -1 when refused (policy refuse).
  */
-int	ledger_plan(struct ledger *, struct share *, int, char *, size_t);
-/* Hold the commit charge for every granted worker (strict overcommit). */
-int	ledger_reserve(struct ledger *, struct share *, int);
-/* Charge one worker to a share before spawning it; -1 if its grant is used. */
-int	ledger_take(struct ledger *, struct share *);
-/* Its worker was reaped: return the charge; -1 if the commit could not be
- * taken back, and the share was granted one worker less. */
-int	ledger_give(struct ledger *, struct share *);
+int	ledger_plan(struct ledger *, struct share *, int, const struct credit *,
+	    char *, size_t);
+/* Hold the commit for the granted workers not yet live (strict overcommit). */
+int	ledger_reserve(struct ledger *, long long);
+/* Before a spawn: free one worker's commit from the reservation. */
+void	ledger_take(struct ledger *, long long);
+/* After a reap: take it back; -1 if the machine no longer has it. */
+int	ledger_give(struct ledger *, long long);
+long long	ledger_worker_bytes(const struct share *);
 /* One line: workers, bytes per worker (user + kernel), reserved, room. */
 void	ledger_summary(const struct ledger *, const struct share *, int,
 	    char *, size_t);

@@ -17,11 +17,12 @@
 
 enum key {
 	KEY_LISTEN, KEY_MODE, KEY_EXEC, KEY_WORKERS, KEY_USER, KEY_GROUP,
-	KEY_ENV, KEY_TIMEOUT, KEY_COUNT
+	KEY_ENV, KEY_TIMEOUT, KEY_MEMORY, KEY_COUNT
 };
 
 static const char *const key_names[KEY_COUNT] = {
-	"listen", "mode", "exec", "workers", "user", "group", "env", "timeout"
+	"listen", "mode", "exec", "workers", "user", "group", "env", "timeout",
+	"memory"
 };
 
 #define DEFAULT_WORKERS	40
@@ -197,6 +198,18 @@ comment_strip(char *v)
 		s[-1] = '\0';
 }
 
+static const char *
+policy_set(struct conf *c, const char *value)
+{
+	if (strcmp(value, "refuse") == 0)
+		c->policy = POLICY_REFUSE;
+	else if (strcmp(value, "cap") == 0)
+		c->policy = POLICY_CAP;
+	else
+		return "expected refuse or cap";
+	return NULL;
+}
+
 static void
 global_set(struct parse *p, const char *name, const char *value)
 {
@@ -208,6 +221,8 @@ global_set(struct parse *p, const char *name, const char *value)
 		bit = 1;
 	else if (strcmp(name, "grace") == 0)
 		bit = 2;
+	else if (strcmp(name, "policy") == 0)
+		bit = 4;
 	else {
 		parse_error(p, "unknown global key '%s'", name);
 		return;
@@ -219,6 +234,8 @@ global_set(struct parse *p, const char *name, const char *value)
 	p->global_seen |= bit;
 	if (bit == 2)
 		err = conf_number(&c->grace, value, 0, GRACE_MAX);
+	else if (bit == 4)
+		err = policy_set(c, value);
 	else if (strlen(value) >= sizeof(c->control))
 		err = "path too long";
 	else
@@ -265,6 +282,8 @@ key_set(struct parse *p, struct svc_conf *sc, int k, const char *value)
 		return conf_group(sc, value);
 	case KEY_ENV:
 		return conf_env(sc, value);
+	case KEY_MEMORY:
+		return conf_size(&sc->memory, value);
 	default:
 		return conf_number(&sc->timeout, value, 0, TIMEOUT_MAX);
 	}

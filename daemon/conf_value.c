@@ -41,6 +41,30 @@ conf_number(double *out, const char *s, double min, double max)
 	return NULL;
 }
 
+/* "64k", "2M", "1G" (powers of 1024) or bytes; at least one page. */
+const char *
+conf_size(long long *out, const char *s)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(s, &end);
+	if (end == s || errno || !isfinite(d) || d < 0)
+		return "not a size (bytes, or a number with K, M or G)";
+	switch (*end) {
+	case 'k': case 'K': d *= 1024; end++; break;
+	case 'm': case 'M': d *= 1024 * 1024; end++; break;
+	case 'g': case 'G': d *= 1024.0 * 1024 * 1024; end++; break;
+	}
+	if (*end != '\0')
+		return "not a size (bytes, or a number with K, M or G)";
+	if (d < 4096 || d > 1024.0 * 1024 * 1024 * 1024)
+		return "out of range (4K to 1024G)";
+	*out = (long long)d;
+	return NULL;
+}
+
 static const char *
 port_parse(const char *s, in_port_t *port)
 {

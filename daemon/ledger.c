@@ -36,6 +36,12 @@ human(char *buf, size_t len, long long bytes)
 		snprintf(buf, len, "%lld B", bytes);
 }
 
+static size_t
+page_round(long long bytes)
+{
+	return (size_t)((bytes + 4095) & ~4095LL);
+}
+
 static long long
 spare_of(long long limit)
 {
@@ -56,15 +62,15 @@ open_fds(void)
 	return n;
 }
 
-static long long
-per_worker_bytes(const struct share *s)
+long long
+ledger_worker_bytes(const struct share *s)
 {
 	return s->cost.user + s->cost.kernel + COST_DAEMON_SIDE +
 	    (s->spawn_mode ? COST_CONNECTION : 0);
 }
 
 static void
-measure_room(struct ledger *l, struct need *n)
+measure_room(struct ledger *l, struct need *n, const struct credit *cr)
 {
 	const struct machine *m = &l->m;
 	long long cg, pids;
@@ -80,8 +86,10 @@ measure_room(struct ledger *l, struct need *n)
 	}
 	n->room[R_COMMIT] = -1;
 	if (m->overcommit == 2) {
+		/* the rest of the machine must still be able to fork */
 		n->room[R_COMMIT] = m->commit_limit - m->committed -
-		    spare_of(m->commit_limit);
+		    (spare_of(m->commit_limit) > SPARE_COMMIT ?
+		    spare_of(m->commit_limit) : SPARE_COMMIT);
 		n->where[R_COMMIT] = "CommitLimit - Committed_AS";
 	}
 	pids = m->pid_max - m->tasks;
@@ -97,6 +105,12 @@ measure_room(struct ledger *l, struct need *n)
 	n->room[R_PIDS] = pids - SPARE_PIDS;
 	n->room[R_FDS] = m->nofile_max - open_fds() - SPARE_FDS;
 	n->where[R_FDS] = "RLIMIT_NOFILE";
+	/* what the live workers hold comes back to the new plan */
+	n->room[R_MEMORY] += cr->bytes;
+	if (n->room[R_COMMIT] >= 0)
+		n->room[R_COMMIT] += cr->commit;
+	n->room[R_PIDS] += cr->pids;
+	n->room[R_FDS] += cr->fds;
 }
 
 static void
@@ -106,7 +120,7 @@ add_wants(struct need *n, const struct share *s, int nshares)
 
 	memset(n->want, 0, sizeof(n->want));
 	for (i = 0; i < nshares; i++) {
-		n->want[R_MEMORY] += (long long)s[i].asked * per_worker_bytes(&s[i]);
+		n->want[R_MEMORY] += (long long)s[i].asked * ledger_worker_bytes(&s[i]);
 		n->want[R_COMMIT] += (long long)s[i].asked * s[i].cost.commit;
 		n->want[R_PIDS] += s[i].asked;
 		n->want[R_FDS] += (long long)s[i].asked * (s[i].spawn_mode ? 2 : 1);
@@ -135,8 +149,8 @@ say_shortfall(const struct need *n, int r, char **p, const char *end)
 }
 
 int
-ledger_plan(struct ledger *l, struct share *s, int nshares, char *report,
-    size_t len)
+ledger_plan(struct ledger *l, struct share *s, int nshares,
+    const struct credit *cr, char *report, size_t len)
 {
 	struct need n;
 	char *p = report, *end = report + len;
@@ -149,7 +163,7 @@ ledger_plan(struct ledger *l, struct share *s, int nshares, char *report,
 		    strerror(errno));
 		return -1;
 	}
-	measure_room(l, &n);
+	measure_room(l, &n, cr);
 	add_wants(&n, s, nshares);
 	for (r = 0; r < R_COUNT; r++) {
 		if (n.room[r] < 0 && r == R_COMMIT)
@@ -170,72 +184,57 @@ ledger_plan(struct ledger *l, struct share *s, int nshares, char *report,
 	for (i = 0; i < nshares; i++) {
 		s[i].granted = f < 1.0 ? (int)(s[i].asked * f) : s[i].asked;
 		l->workers += s[i].granted;
-		l->reserved += (long long)s[i].granted * per_worker_bytes(&s[i]);
-		if (per_worker_bytes(&s[i]) > l->per_worker_max)
-			l->per_worker_max = per_worker_bytes(&s[i]);
+		l->reserved += (long long)s[i].granted * ledger_worker_bytes(&s[i]);
+		if (ledger_worker_bytes(&s[i]) > l->per_worker_max)
+			l->per_worker_max = ledger_worker_bytes(&s[i]);
 	}
 	return 0;
 }
 
-static size_t
-page_round(long long bytes)
-{
-	return (size_t)((bytes + 4095) & ~4095LL);
-}
 
 int
-ledger_reserve(struct ledger *l, struct share *s, int nshares)
+ledger_reserve(struct ledger *l, long long bytes)
 {
-	long long total = 0;
-	int i;
-
+	if (l->commit != NULL)
+		munmap(l->commit, l->commit_len);
 	l->commit = NULL;
 	l->commit_len = 0;
-	if (l->m.overcommit != 2)
+	if (l->m.overcommit != 2 || bytes <= 0)
 		return 0;
-	for (i = 0; i < nshares; i++)
-		total += (long long)s[i].granted * (long long)page_round(s[i].cost.commit);
-	if (total == 0)
-		return 0;
-	l->commit = mmap(NULL, (size_t)total, PROT_READ | PROT_WRITE,
+	l->commit = mmap(NULL, page_round(bytes), PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (l->commit == MAP_FAILED) {
 		l->commit = NULL;
 		return -1;
 	}
-	l->commit_len = (size_t)total;
+	l->commit_len = page_round(bytes);
 	return 0;
 }
 
-int
-ledger_take(struct ledger *l, struct share *s)
+void
+ledger_take(struct ledger *l, long long bytes)
 {
-	size_t piece = page_round(s->cost.commit);
+	size_t piece = page_round(bytes);
 
-	if (s->used >= s->granted)
-		return -1;
-	if (l->commit != NULL && l->commit_len >= piece) {
-		/* shrink in place: the worker's exec commits what this frees */
-		if (l->commit_len == piece) {
-			munmap(l->commit, piece);
-			l->commit = NULL;
-			l->commit_len = 0;
-		} else if (mremap(l->commit, l->commit_len, l->commit_len - piece,
-		    0) != MAP_FAILED)
-			l->commit_len -= piece;
-	}
-	s->used++;
-	return 0;
+	if (l->commit == NULL || piece == 0)
+		return;
+	/* shrink in place: the worker's exec commits what this frees */
+	if (l->commit_len <= piece) {
+		munmap(l->commit, l->commit_len);
+		l->commit = NULL;
+		l->commit_len = 0;
+	} else if (mremap(l->commit, l->commit_len, l->commit_len - piece, 0)
+	    != MAP_FAILED)
+		l->commit_len -= piece;
 }
 
 int
-ledger_give(struct ledger *l, struct share *s)
+ledger_give(struct ledger *l, long long bytes)
 {
-	size_t piece = page_round(s->cost.commit);
+	size_t piece = page_round(bytes);
 	void *p;
 
-	s->used--;
-	if (l->m.overcommit != 2)
+	if (l->m.overcommit != 2 || piece == 0)
 		return 0;
 	if (l->commit == NULL)
 		p = mmap(NULL, piece, PROT_READ | PROT_WRITE,
@@ -243,35 +242,34 @@ ledger_give(struct ledger *l, struct share *s)
 	else
 		p = mremap(l->commit, l->commit_len, l->commit_len + piece,
 		    MREMAP_MAYMOVE);
-	if (p == MAP_FAILED) {
-		/* someone else took the commit: promise one worker less */
-		s->granted--;
-		l->workers--;
+	if (p == MAP_FAILED)
 		return -1;
-	}
 	l->commit = p;
 	l->commit_len += piece;
 	return 0;
 }
 
+/* "budget: 1100 workers (hello 1000 x 4096 B + 50 KB, ...), 55 MB
+ * reserved of 24 GB available" */
 void
 ledger_summary(const struct ledger *l, const struct share *s, int nshares,
     char *buf, size_t len)
 {
 	char reserved[32], room[32], user[32], kernel[32];
-	long long u = 0, k = 0;
-	int i, n = 0;
+	size_t n;
+	int i;
 
-	for (i = 0; i < nshares; i++) {
-		u += (long long)s[i].granted * s[i].cost.user;
-		k += (long long)s[i].granted * (per_worker_bytes(&s[i]) - s[i].cost.user);
-		n += s[i].granted;
-	}
 	human(reserved, sizeof(reserved), l->reserved);
 	human(room, sizeof(room), l->room);
-	human(user, sizeof(user), n ? u / n : 0);
-	human(kernel, sizeof(kernel), n ? k / n : 0);
-	snprintf(buf, len, "budget: %d workers, %s user + %s kernel each, "
-	    "%s reserved of %s available%s", n, user, kernel, reserved, room,
-	    l->commit ? ", commit held" : "");
+	n = (size_t)snprintf(buf, len, "budget: %d workers (", l->workers);
+	for (i = 0; i < nshares && n < len; i++) {
+		human(user, sizeof(user), s[i].cost.user);
+		human(kernel, sizeof(kernel),
+		    ledger_worker_bytes(&s[i]) - s[i].cost.user);
+		n += (size_t)snprintf(buf + n, len - n, "%s%s %d x %s user + %s "
+		    "kernel", i ? ", " : "", s[i].name, s[i].granted, user, kernel);
+	}
+	if (n < len)
+		snprintf(buf + n, len - n, "), %s reserved of %s available%s",
+		    reserved, room, l->commit ? ", commit held" : "");
 }

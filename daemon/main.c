@@ -117,6 +117,7 @@ loop_setup(struct state *st)
 	stop_init(st);
 	reload_init(st);
 	pool_init(st);
+	footprint_init(st);
 }
 
 int
@@ -165,6 +166,7 @@ main(int argc, char **argv)
 	if (spawn_init(&st) == -1)
 		fatal("unable to allocate the spawn stack");
 	loop_setup(&st);
+	control_open(&st, c);
 	if (reload_apply(&st, c) == -1)
 		fatalx("unable to start the services");
 	ev_run(st.loop, 0);

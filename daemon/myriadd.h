@@ -11,6 +11,8 @@
 #include <limits.h>
 #include <ev.h>
 
+#include "capacity.h"
+
 #define EXIT_CONF	100	/* usage or configuration error */
 #define EXIT_BUG	101	/* internal error */
 #define EXIT_TEMP	111	/* temporary failure: resources, bind */
@@ -67,6 +69,8 @@ struct svc_conf {
 	gid_t		gid;
 	gid_t		groups[GROUPS_MAX];
 	int		ngroups;
+	long long	memory;		/* memory key: a foreign worker's budget */
+	struct share	share;		/* its ledger share; workers = granted */
 };
 
 struct conf {
@@ -74,6 +78,7 @@ struct conf {
 	char		dir[PATH_MAX];	/* exec paths are relative to it */
 	char		control[PATH_MAX];	/* control socket (next issue) */
 	double		grace;		/* SIGTERM to SIGKILL, seconds */
+	enum policy	policy;		/* when the machine cannot hold it */
 	struct svc_conf	**svc;
 	int		nsvc;
 	int		cap;		/* of svc */
@@ -86,6 +91,50 @@ enum wstate {
 	W_LIVE,		/* a process not yet reaped */
 	W_WAIT		/* pool slot waiting for its respawn */
 };
+
+/* --- footprints (footprint.c) ------------------------------------------ */
+
+/* What one worker was last seen to cost, as smaps_rollup and status say. */
+struct footprint {
+	unsigned	priv_kb;	/* Private_Clean + Private_Dirty */
+	unsigned	pss_kb;		/* Pss */
+	unsigned	rss_kb;		/* Rss */
+	unsigned	pte_kb;		/* VmPTE: its page tables */
+	unsigned	vmas;		/* lines of maps, [vsyscall] aside */
+	ev_tstamp	detailed;	/* VmPTE and vmas read then; 0: never */
+	ev_tstamp	sampled;	/* smaps_rollup read then; 0: never */
+};
+
+/* Sums over live workers: per service, and the total. */
+struct fp_sum {
+	long long	workers;	/* live */
+	long long	priv;		/* bytes, of the sampled ones */
+	long long	pss;
+	long long	rss;
+	long long	pte;
+};
+
+/* The incremental sweep: a cursor into the table, moved from a timer. */
+struct sampler {
+	ev_timer	tick;
+	struct table_chunk *chunk;	/* next slot to look at */
+	int		index;
+	int		running;	/* a sweep is under way */
+	int		hurry;		/* a client waits for its end */
+	int		vsyscall;	/* maps lists [vsyscall] on this kernel */
+	ev_tstamp	started;	/* of the sweep under way */
+	ev_tstamp	swept;		/* start of the last complete sweep */
+	ev_tstamp	watched;	/* last request for figures */
+	double		sweep_s;	/* how long the last sweep took */
+	double		tick_max_s;	/* longest batch since the last stats */
+	long		sampled;	/* workers in the sweep under way */
+	long		details;	/* of them, status and maps read */
+	long		last_sampled;	/* the same, of the last complete sweep */
+	long		last_details;
+	long		sweeps;
+};
+
+/* --- end footprints ---------------------------------------------------- */
 
 struct worker {
 	ev_io		io;		/* pidfd readable: the process exited */
@@ -101,6 +150,7 @@ struct worker {
 	pid_t		pid;
 	ev_tstamp	started;	/* last spawn attempt */
 	ev_tstamp	retired;	/* when told to retire */
+	struct footprint fp;		/* footprint.c; zeroed by table_take */
 };
 
 struct table_chunk {
@@ -138,6 +188,7 @@ struct service {
 	unsigned long	failed;
 	ev_tstamp	warned;		/* last spawn failure logged */
 	long		suppressed;	/* failures not logged since */
+	struct fp_sum	fp;		/* footprint_sum's last sums */
 };
 
 struct spawn_req {
@@ -146,12 +197,16 @@ struct spawn_req {
 	int		pool;		/* fd 1: /dev/null instead of fd 0 */
 	pid_t		parent;
 	struct rlimit	nofile;		/* the worker's RLIMIT_NOFILE */
+	struct rlimit	stack;		/* one-page worker: its exec stack */
+	struct rlimit	data;		/* foreign worker: its memory budget */
 	volatile int	err;		/* written by the child on failure */
 	const char	*volatile step;	/* the step that failed */
 };
 
 struct state {
 	struct ev_loop	*loop;
+	struct ledger	ledger;		/* what was promised, and held */
+	char		budget[256];	/* the ledger's summary line */
 	struct conf	*conf;
 	char		conf_abs[PATH_MAX];	/* re-read on SIGHUP */
 	struct service	*services;	/* current, then removed ones */
@@ -178,6 +233,8 @@ struct state {
 	ev_timer	reload;		/* coalesces SIGHUP */
 	ev_check	refill;		/* spawns due pool slots */
 	ev_idle		busy;		/* keeps the loop turning meanwhile */
+	struct sampler	sampler;	/* footprint.c */
+	struct control	*control;	/* control.c; NULL: no control socket */
 };
 
 /* conf.c */
@@ -192,6 +249,10 @@ const char	*conf_user(struct svc_conf *, const char *);
 const char	*conf_group(struct svc_conf *, const char *);
 const char	*conf_env(struct svc_conf *, const char *);
 const char	*conf_number(double *, const char *, double, double);
+const char	*conf_size(long long *, const char *);
+
+/* capacity.c */
+int		 capacity_plan(struct state *, struct conf *);
 
 /* service.c */
 struct service	*service_new(struct svc_conf *);
@@ -231,6 +292,7 @@ struct worker	*worker_new(struct state *, struct service *);
 void		 worker_free(struct state *, struct worker *);
 int		 worker_start(struct state *, struct worker *, int, char **);
 void		 worker_stop(struct state *, struct worker *);
+void		 worker_uncharge(struct state *, struct service *);
 void		 worker_signal(struct worker *, int);
 void		 worker_timer(struct state *, struct worker *, double);
 void		 worker_failed(struct state *, struct service *, const char *,
@@ -258,6 +320,21 @@ int		 reload_apply(struct state *, struct conf *);
 /* stop.c */
 void		 stop_init(struct state *);
 void		 stop_check(struct state *);
+
+/* footprint.c */
+void		 footprint_init(struct state *);
+ev_tstamp	 footprint_need(struct state *);
+int		 footprint_fresh(struct state *, ev_tstamp);
+void		 footprint_want(struct state *, ev_tstamp);
+void		 footprint_sum(struct state *, struct fp_sum *);
+int		 footprint_idle(pid_t);
+void		 footprint_stats(struct state *);
+
+/* control.c */
+struct control;
+void		 control_open(struct state *, const struct conf *);
+void		 control_close(struct state *);
+void		 control_swept(struct state *);
 
 /* notify.c */
 void		 notify_ready(struct state *);

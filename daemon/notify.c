@@ -50,7 +50,7 @@ notify_ready(struct state *st)
 	char summary[SUMMARY_MAX];
 
 	service_summary(st, summary, sizeof(summary));
-	log_info("ready: %s", summary);
+	log_info("ready: %s; %s", summary, st->budget);
 	notify_send("READY=1");
 }
 
@@ -60,5 +60,5 @@ notify_reloaded(struct state *st)
 	char summary[SUMMARY_MAX];
 
 	service_summary(st, summary, sizeof(summary));
-	log_info("reloaded: %s", summary);
+	log_info("reloaded: %s; %s", summary, st->budget);
 }

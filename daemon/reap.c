@@ -60,6 +60,7 @@ reap_cb(struct ev_loop *loop, ev_io *io, int revents)
 	svc->nlive--;
 	st->live--;
 	st->reaped++;
+	worker_uncharge(st, svc);
 	if (svc->conf->mode == MODE_POOL && !svc->removed && !st->stopping)
 		pool_exited(st, w, retired);
 	else

@@ -184,7 +184,7 @@ reload_apply(struct state *st, struct conf *nc)
 {
 	struct plan *plan;
 
-	if ((plan = plan_make(st, nc)) == NULL)
+	if (capacity_plan(st, nc) == -1 || (plan = plan_make(st, nc)) == NULL)
 		return -1;
 	plan_apply(st, nc, plan);
 	free(plan);

@@ -104,7 +104,9 @@ child_main(void *arg)
 	if (setpgid(0, 0) == -1)
 		child_fail(r, "setpgid");
 	if (setrlimit(RLIMIT_NOFILE, &r->nofile) == -1 ||
-	    setrlimit(RLIMIT_CORE, &zero) == -1)
+	    setrlimit(RLIMIT_CORE, &zero) == -1 ||
+	    (r->stack.rlim_cur && setrlimit(RLIMIT_STACK, &r->stack) == -1) ||
+	    (r->data.rlim_cur && setrlimit(RLIMIT_DATA, &r->data) == -1))
 		child_fail(r, "setrlimit");
 	if (child_credentials(sc) == -1)
 		child_fail(r, "setuid");
@@ -139,6 +141,11 @@ spawn_exec(struct state *st, const struct svc_conf *sc, int fd, char **envp,
 	r->envp = envp;
 	r->pool = sc->mode == MODE_POOL;
 	r->err = 0;
+	/* What the ledger charged is what the worker may take (ledger.c). */
+	r->stack.rlim_cur = r->stack.rlim_max =
+	    sc->share.cost.one_page ? COST_EXEC_STACK : 0;
+	r->data.rlim_cur = r->data.rlim_max =
+	    sc->share.cost.one_page ? 0 : (rlim_t)sc->share.cost.user;
 	r->step = "clone";
 	*pidfd = -1;
 	sigfillset(&all);

@@ -37,6 +37,7 @@ stop_cb(struct ev_loop *loop, ev_signal *sig, int revents)
 	st->stopping = 1;
 	log_info("stopping on signal %d: %d workers", sig->signum, st->live);
 	ev_timer_stop(loop, &st->reload);
+	control_close(st);
 	for (svc = st->services; svc; svc = svc->next)
 		listen_close(st, svc);
 	table_walk(st, stop_worker, NULL);
@@ -58,6 +59,7 @@ stats_cb(struct ev_loop *loop, ev_signal *sig, int revents)
 		log_info("stats: service '%s'%s live %d spawned %lu failed %lu",
 		    svc->conf->name, svc->removed ? " (removed)" : "",
 		    svc->nlive, svc->spawned, svc->failed);
+	footprint_stats(st);
 }
 
 void

@@ -95,8 +95,10 @@ worker_start(struct state *st, struct worker *w, int fd, char **envp)
 	pid_t pid;
 
 	w->started = ev_now(st->loop);
+	ledger_take(&st->ledger, svc->conf->share.cost.commit);
 	if ((pid = spawn_exec(st, svc->conf, fd, envp, &pidfd)) == -1) {
 		worker_failed(st, svc, st->req.step, errno);
+		worker_uncharge(st, svc);
 		return -1;
 	}
 	w->pid = pid;
@@ -113,6 +115,22 @@ worker_start(struct state *st, struct worker *w, int fd, char **envp)
 	log_debug("service '%s': worker %d started", svc->conf->name,
 	    (int)pid);
 	return 0;
+}
+
+/*
+ * Give a worker's commit back to the ledger. Under strict overcommit
+ * another process may have taken it meanwhile: then the service is
+ * promised one worker less, rather than a spawn failing later.
+ */
+void
+worker_uncharge(struct state *st, struct service *svc)
+{
+	if (ledger_give(&st->ledger, svc->conf->share.cost.commit) == 0)
+		return;
+	if (svc->conf->workers > 0)
+		svc->conf->workers--;
+	log_warnx("service '%s': commit taken by another process, now %d "
+	    "workers", svc->conf->name, svc->conf->workers);
 }
 
 /* TERM the worker's process group (CONT too, if stopped), KILL later. */

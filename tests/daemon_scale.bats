@@ -7,25 +7,7 @@
 load helpers
 load daemon_helpers
 
-# lock_held_above: an ancestor holds the lock already, e.g.
-# `flock /tmp/myriad-scale.lock bats tests/daemon_scale.bats`.
-lock_held_above() {
-	local pid=$PPID fd
-	while [ "${pid:-1}" -gt 1 ]; do
-		for fd in /proc/"$pid"/fd/*; do
-			[ "$(readlink "$fd" 2>/dev/null)" = /tmp/myriad-scale.lock ] &&
-			    return 0
-		done
-		pid=$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
-	done
-	return 1
-}
-
-setup_file() {
-	lock_held_above && return 0
-	exec {SCALE_LOCK}>>/tmp/myriad-scale.lock
-	flock -w 1800 "$SCALE_LOCK"
-}
+setup_file() { scale_lock; }
 
 # stats_line: SIGUSR1, then the totals line it logs.
 stats_line() {

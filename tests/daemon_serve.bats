@@ -87,7 +87,7 @@ workers = 3
 exec = $W/hello
 EOF
 	run grep 'ready' "$DAEMON_LOG"
-	assert_output "myriadd: ready: e 127.0.0.1:$port spawn 40, h $BATS_TEST_TMPDIR/h.sock pool 3"
+	assert_output --partial "myriadd: ready: e 127.0.0.1:$port spawn 40, h $BATS_TEST_TMPDIR/h.sock pool 3; budget: 43 workers (e 40 x 4096 B user"
 }
 
 @test "READY=1 goes to NOTIFY_SOCKET" {

@@ -123,6 +123,27 @@ stack_high_water() {
 		print first ? n - first + 1 : 0 }'
 }
 
+# scale_lock: hold /tmp/myriad-scale.lock for the rest of the test file
+# (call from setup_file), unless an ancestor holds it already, as in
+# `flock /tmp/myriad-scale.lock bats FILE`. Tests that start 1,000+
+# processes or change sysctls and cgroups never overlap this way.
+scale_lock() {
+	lock_held_above && return 0
+	exec {SCALE_LOCK}>>/tmp/myriad-scale.lock
+	flock -w 1800 "$SCALE_LOCK"
+}
+lock_held_above() {
+	local pid=$PPID fd
+	while [ "${pid:-1}" -gt 1 ]; do
+		for fd in /proc/"$pid"/fd/*; do
+			[ "$(readlink "$fd" 2>/dev/null)" = /tmp/myriad-scale.lock ] &&
+			    return 0
+		done
+		pid=$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+	done
+	return 1
+}
+
 teardown_common() {
 	local pg cg
 	for pg in $OWNED_PGIDS; do kill_group "$pg"; done

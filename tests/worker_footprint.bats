@@ -9,6 +9,8 @@ load helpers
 N=1000
 PAGE=4096
 
+setup_file() { scale_lock; }
+
 # start_measured WORKER_PATH: N copies in a fresh memory cgroup (if the
 # memory controller is there); sets PORT, ADDR, MEMCG.
 start_measured() {

@@ -1,0 +1,220 @@
+/*
+ * control_socket.c - the control socket itself: made mode 0600 at the
+ * config's control path, accepted from without blocking, peers checked
+ * with SO_PEERCRED, clients beyond CTL_CLIENTS_MAX closed at once.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "myriadd.h"
+#include "control.h"
+
+#define CTL_BACKLOG	128
+#define CTL_ACCEPTS	16	/* per wakeup */
+#define CTL_PAUSE_S	0.1	/* after EMFILE and the like */
+
+/* Log at most a line a second per kind; 1 if this one is to be logged. */
+static int
+warn_due(struct state *st, ev_tstamp *last, long *suppressed)
+{
+	ev_tstamp now = ev_now(st->loop);
+
+	if (now - *last < 1.0) {
+		(*suppressed)++;
+		return 0;
+	}
+	*last = now;
+	return 1;
+}
+
+/* Root or the daemon's own user; others get an error line and a close. */
+static int
+peer_allowed(struct state *st, int fd)
+{
+	struct control *ctl = st->control;
+	static const char refusal[] = "error\tpermission denied\n";
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+	    (cred.uid == 0 || cred.uid == ctl->uid))
+		return 1;
+	(void)send(fd, refusal, sizeof(refusal) - 1,
+	    MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (warn_due(st, &ctl->warned_peer, &ctl->suppressed_peer)) {
+		log_warnx("control: refused pid %d uid %d: neither root nor "
+		    "uid %d (%ld more refused since the last line)",
+		    (int)cred.pid, (int)cred.uid, (int)ctl->uid,
+		    ctl->suppressed_peer);
+		ctl->suppressed_peer = 0;
+	}
+	return 0;
+}
+
+static void
+too_many(struct state *st)
+{
+	struct control *ctl = st->control;
+
+	if (warn_due(st, &ctl->warned_full, &ctl->suppressed_full)) {
+		log_warnx("control: %d clients already, closing new ones "
+		    "(%ld more closed since the last line)", CTL_CLIENTS_MAX,
+		    ctl->suppressed_full);
+		ctl->suppressed_full = 0;
+	}
+}
+
+static void
+pause_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct state *st = ev_userdata(loop);
+
+	(void)t;
+	(void)revents;
+	if (st->control->fd != -1)
+		ev_io_start(loop, &st->control->io);
+}
+
+static void
+accept_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct state *st = ev_userdata(loop);
+	struct control *ctl = st->control;
+	int i, fd;
+
+	(void)revents;
+	for (i = 0; i < CTL_ACCEPTS; i++) {
+		fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1 && (errno == EAGAIN || errno == EINTR ||
+		    errno == ECONNABORTED))
+			return;
+		if (fd == -1) {
+			/* EMFILE and the like: the fds go to the workers. */
+			if (warn_due(st, &ctl->warned_full,
+			    &ctl->suppressed_full))
+				log_warn("control: unable to accept");
+			ev_io_stop(loop, io);
+			ev_timer_set(&ctl->pause, CTL_PAUSE_S, 0);
+			ev_timer_start(loop, &ctl->pause);
+			return;
+		}
+		if (ctl->nclients == CTL_CLIENTS_MAX) {
+			too_many(st);
+			(void)close(fd);
+		} else if (!peer_allowed(st, fd))
+			(void)close(fd);
+		else
+			control_client(st, fd);
+	}
+}
+
+/* A socket file left by a dead daemon goes; a live daemon's is an error. */
+static void
+stale_clear(const struct sockaddr_un *un)
+{
+	struct stat sb;
+	int fd, r;
+
+	if (lstat(un->sun_path, &sb) == -1 || !S_ISSOCK(sb.st_mode))
+		return;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		fatal("control socket %s", un->sun_path);
+	r = connect(fd, (const struct sockaddr *)un, sizeof(*un));
+	(void)close(fd);
+	if (r == 0)
+		fatalx("control socket %s: another daemon answers there",
+		    un->sun_path);
+	(void)unlink(un->sun_path);
+}
+
+/* Its directory, if missing, is made private (one level, mode 0700). */
+static void
+dir_make(const char *path)
+{
+	char dir[PATH_MAX];
+
+	memcpy(dir, path, strlen(path) + 1);
+	if (mkdir(dirname(dir), 0700) == -1 && errno != EEXIST)
+		fatal("control socket %s: unable to make its directory", path);
+}
+
+static int
+socket_make(const char *path)
+{
+	struct sockaddr_un un;
+	mode_t mask;
+	int fd, r;
+
+	memset(&un, 0, sizeof(un));
+	un.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(un.sun_path))
+		fatalx_code(EXIT_CONF, "control socket %s: path longer than "
+		    "%zu bytes", path, sizeof(un.sun_path) - 1);
+	memcpy(un.sun_path, path, strlen(path));
+	dir_make(path);
+	stale_clear(&un);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		fatal("control socket %s", path);
+	/* Made 0600: never, even for an instant, open to others. */
+	mask = umask(0177);
+	r = bind(fd, (struct sockaddr *)&un, sizeof(un));
+	(void)umask(mask);
+	if (r == -1 || listen(fd, CTL_BACKLOG) == -1)
+		fatal("unable to bind the control socket %s", path);
+	return fd;
+}
+
+/* Open the config's control socket, if it names one (at start only). */
+void
+control_open(struct state *st, const struct conf *c)
+{
+	struct control *ctl;
+	int i;
+
+	if (c->control[0] == '\0')
+		return;
+	/* Touched now: clients later cost no memory the daemon lacks. */
+	if ((ctl = malloc(sizeof(*ctl))) == NULL)
+		fatal("control socket");
+	explicit_bzero(ctl, sizeof(*ctl));
+	st->control = ctl;
+	/* A relative path is taken from the config's directory, as exec. */
+	if ((size_t)snprintf(ctl->path, sizeof(ctl->path), "%s%s%s",
+	    c->control[0] == '/' ? "" : c->dir,
+	    c->control[0] == '/' ? "" : "/", c->control) >=
+	    sizeof(ctl->path))
+		fatalx_code(EXIT_CONF, "control socket %s: path too long",
+		    c->control);
+	ctl->uid = geteuid();
+	for (i = 0; i < CTL_CLIENTS_MAX; i++)
+		ctl->client[i].fd = -1;
+	ctl->fd = socket_make(ctl->path);
+	ev_io_init(&ctl->io, accept_cb, ctl->fd, EV_READ);
+	ev_io_start(st->loop, &ctl->io);
+	ev_init(&ctl->pause, pause_cb);
+	log_debug("control socket %s", ctl->path);
+}
+
+/* Stop taking clients and remove the socket; clients being answered end. */
+void
+control_close(struct state *st)
+{
+	struct control *ctl = st->control;
+
+	if (ctl == NULL || ctl->fd == -1)
+		return;
+	ev_io_stop(st->loop, &ctl->io);
+	ev_timer_stop(st->loop, &ctl->pause);
+	(void)close(ctl->fd);
+	ctl->fd = -1;
+	(void)unlink(ctl->path);
+}
