@@ -18,10 +18,13 @@
 
 #define STACK_BYTES (64 * 1024)
 
-/* Dispositions the daemon may have changed; the rest are default. */
-static const int reset_signals[] = {
-	SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGCHLD, 0
-};
+/*
+ * Dispositions to reset: execve resets every handler itself, so only what
+ * the daemon ignores would survive it (signals_setup made the rest default;
+ * libev, with EVFLAG_SIGNALFD, blocks the signals it watches instead of
+ * handling them). Each entry is a system call in the spawn path.
+ */
+static const int reset_signals[] = { SIGPIPE, 0 };
 
 int
 spawn_init(struct state *st)
@@ -103,7 +106,8 @@ child_main(void *arg)
 		child_fail(r, "dup2");
 	if (setpgid(0, 0) == -1)
 		child_fail(r, "setpgid");
-	if (setrlimit(RLIMIT_NOFILE, &r->nofile) == -1 ||
+	/* EPERM: the daemon's hard limit was lowered under it; keep that. */
+	if ((setrlimit(RLIMIT_NOFILE, &r->nofile) == -1 && errno != EPERM) ||
 	    setrlimit(RLIMIT_CORE, &zero) == -1 ||
 	    (r->stack.rlim_cur && setrlimit(RLIMIT_STACK, &r->stack) == -1) ||
 	    (r->data.rlim_cur && setrlimit(RLIMIT_DATA, &r->data) == -1))

@@ -42,11 +42,17 @@ check_one_page() {
 
 sum_private() { awk '{ s += $2 } END { print s }' "$1"; }
 
-# served_count FIELD: how many pool workers made at least one FIELD
-# (syscr or syscw) system call, i.e. served a connection.
+# switches: each pool worker's voluntary context switches (it sleeps in
+# accept4 once per connection it serves), in pid order.
+switches() {
+	sed 's|.*|/proc/&/status|' "$POOL_PIDS" | xargs awk \
+	    '/^voluntary_ctxt_switches/ { print $2 }'
+}
+
+# served_count BEFORE AFTER: how many workers slept again since BEFORE,
+# i.e. served at least one connection.
 served_count() {
-	sed 's|.*|/proc/&/io|' "$POOL_PIDS" | xargs awk -v f="$1:" \
-	    '$1 == f && $2 > 0 { n++ } END { print n + 0 }'
+	paste "$1" "$2" | awk '$2 > $1 { n++ } END { print n + 0 }'
 }
 
 # measure WORKER CLIENT-ARGS...: the whole check for one worker.
@@ -59,16 +65,18 @@ measure() {
 	before=$(sum_private "$BATS_TEST_TMPDIR/before")
 	[ "$before" -eq $((N * PAGE)) ]
 	per_worker=$(memcg_per_worker)
+	switches >"$BATS_TEST_TMPDIR/switches.before"
 
 	run "$T/connect" -n "$N" "$@" "$ADDR"
 	assert_success
+	switches >"$BATS_TEST_TMPDIR/switches.after"
 
 	proc_footprints "$POOL_PIDS" >"$BATS_TEST_TMPDIR/after"
 	check_one_page "$BATS_TEST_TMPDIR/after"
 	after=$(sum_private "$BATS_TEST_TMPDIR/after")
 	[ "$after" -eq "$before" ]
-	case $worker in discard) served=$(served_count syscr) ;;
-	*) served=$(served_count syscw) ;; esac
+	served=$(served_count "$BATS_TEST_TMPDIR/switches.before" \
+	    "$BATS_TEST_TMPDIR/switches.after")
 	# the kernel wakes one accept4 waiter per connection: the connections
 	# reach many workers, not one
 	echo "# $served workers served" >&3
