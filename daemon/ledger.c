@@ -123,7 +123,8 @@ add_wants(struct need *n, const struct share *s, int nshares)
 		n->want[R_MEMORY] += (long long)s[i].asked * ledger_worker_bytes(&s[i]);
 		n->want[R_COMMIT] += (long long)s[i].asked * s[i].cost.commit;
 		n->want[R_PIDS] += s[i].asked;
-		n->want[R_FDS] += (long long)s[i].asked * (s[i].spawn_mode ? 2 : 1);
+		/* a pidfd; a connection is the worker's once it is spawned */
+		n->want[R_FDS] += s[i].asked;
 	}
 }
 
