@@ -145,7 +145,10 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory WERROR=-Werror all
-	bats --timing tests/
+	@{ bats --timing tests/; echo $$? >$(B)/test.rc; } | tee $(B)/test.tap
+	@awk '/^ok /{ p++ } /^not ok /{ f++ } END { printf "%d passed, %d failed\n", p, f }' \
+	    $(B)/test.tap
+	@exit $$(cat $(B)/test.rc)
 
 bench: bench-deps
 	@$(MAKE) --no-print-directory all

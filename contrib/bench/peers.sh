@@ -21,7 +21,7 @@ peer_available() {
 
 peer_settings() {
 	case $1 in
-	myriad-spawn) echo "mode = spawn, workers = 5000" ;;
+	myriad-spawn) echo "mode = spawn, workers = 12000, memory = 1M (the plain and glibc builds' budget)" ;;
 	myriad-pool) echo "mode = pool, workers = ${POOL_SIZE:-64}" ;;
 	tcpserver) echo "tcpserver -HRl0 -c 20000 -b 1024 (ucspi-tcp $(dpkg-query -W -f='${Version}' ucspi-tcp))" ;;
 	tcpsvd) echo "tcpsvd -c 20000 -C 20000 -b 1024 (ipsvd $(dpkg-query -W -f='${Version}' ipsvd))" ;;
@@ -39,9 +39,10 @@ write_peer_config() {
 [bench]
 listen = 127.0.0.1:$port
 mode = ${name#myriad-}
-workers = $([ "$name" = myriad-pool ] && echo "${POOL_SIZE:-64}" || echo 5000)
+workers = $([ "$name" = myriad-pool ] && echo "${POOL_SIZE:-64}" || echo 12000)
 exec = $program
 env = RT_IDLE_TIMEOUT=120
+memory = 1M
 EOF
 		;;
 	xinetd)
