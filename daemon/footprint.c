@@ -22,6 +22,7 @@
 #define WATCH_S		60.0	/* watched: figures asked for since */
 #define FRESH_S		1.5	/* sweeps this recent are answered from */
 #define DETAIL_MAX_S	30.0	/* status and maps re-read at least this often */
+#define SETTLE_S	0.2	/* a worker younger than this is still starting */
 #define PROC_BUF	4096
 #define SYS_ACCEPT	43	/* x86-64 */
 #define SYS_ACCEPT4	288
@@ -127,7 +128,8 @@ sample(struct sampler *s, struct worker *w, ev_tstamp now)
 	struct footprint *f = &w->fp;
 	unsigned kb[3];
 
-	if (rollup_read(w->pid, kb) == -1)
+	/* Mid-exec figures are the daemon's, then the kernel-made stack's. */
+	if (now - w->started < SETTLE_S || rollup_read(w->pid, kb) == -1)
 		return;
 	if (f->detailed == 0 || kb[0] != f->rss_kb || kb[2] != f->priv_kb ||
 	    now - f->detailed > DETAIL_MAX_S) {
@@ -260,26 +262,32 @@ footprint_init(struct state *st)
 	arm(st, 0);
 }
 
+/* The latest time an unsampled live worker will have settled, or 0. */
 static void
-count_unsampled(struct state *st, struct worker *w, void *arg)
+latest_settled(struct state *st, struct worker *w, void *arg)
 {
+	ev_tstamp *latest = arg;
+
 	(void)st;
-	if (w->state == W_LIVE && w->fp.sampled == 0)
-		(*(long *)arg)++;
+	if (w->state == W_LIVE && w->fp.sampled == 0 &&
+	    w->started + SETTLE_S > *latest)
+		*latest = w->started + SETTLE_S;
 }
 
 /*
  * The start of the sweep a request made now must be answered from: a
- * recent one, or, if a live worker was never sampled, the next one.
- * O(table), without a system call.
+ * recent one, or, if a live worker was never sampled, one that starts
+ * once it has settled. O(table), without a system call.
  */
 ev_tstamp
 footprint_need(struct state *st)
 {
-	long unsampled = 0;
+	ev_tstamp now = ev_now(st->loop), latest = 0;
 
-	table_walk(st, count_unsampled, &unsampled);
-	return ev_now(st->loop) - (unsampled ? 0 : FRESH_S);
+	table_walk(st, latest_settled, &latest);
+	if (latest == 0)
+		return now - FRESH_S;
+	return latest > now ? latest : now;
 }
 
 /* Is there a complete sweep started at need or later? */
