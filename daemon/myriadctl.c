@@ -275,7 +275,10 @@ send_request(int fd, const char *request)
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (write(fd, request, strlen(request)) != (ssize_t)strlen(request))
+	/* A daemon that refuses the peer answers and closes before reading:
+	 * then the request cannot be written, but the answer can be read. */
+	if (send(fd, request, strlen(request), MSG_NOSIGNAL) !=
+	    (ssize_t)strlen(request) && errno != EPIPE && errno != ECONNRESET)
 		die(EXIT_TEMP, "unable to send the command", strerror(errno));
 }
 

@@ -92,7 +92,8 @@ EOF
 
 @test "a 64 MiB memory cgroup refuses 10,000 workers, naming memory and numbers" {
 	local cg
-	cg=$(cgroup_make memory)
+	cgroup_make memory
+	cg=$CGROUP
 	echo $((64 * 1024 * 1024)) >"$cg/memory.limit_in_bytes"
 	in_cgroups "$cg"
 	conf_asking 10000 pool hello
@@ -102,7 +103,8 @@ EOF
 
 @test "with policy = cap, a 64 MiB cgroup caps the service and 30 s at the cap have 0 OOM kills, 0 spawn failures" {
 	local cg cap
-	cg=$(cgroup_make memory)
+	cgroup_make memory
+	cg=$CGROUP
 	echo $((64 * 1024 * 1024)) >"$cg/memory.limit_in_bytes"
 	in_cgroups "$cg"
 	conf_asking 10000 spawn echo cap
@@ -128,7 +130,8 @@ EOF
 
 @test "a pids cgroup too small for the config: refused, or capped with policy = cap" {
 	local cg
-	cg=$(cgroup_make pids)
+	cgroup_make pids
+	cg=$CGROUP
 	echo 300 >"$cg/pids.max"
 	in_cgroups "$cg"
 	conf_asking 1000 pool hello

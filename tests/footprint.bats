@@ -126,7 +126,8 @@ EOF
 
 @test "10,000 hello: total private bytes is 10,000 pages, replies < 1 s while serving" {
 	local cg port t ms measured budget predicted
-	cg=$(cgroup_make memory)
+	cgroup_make memory
+	cg=$CGROUP
 	printf '#!/bin/sh\necho $$ >%s/cgroup.procs && exec "$@"\n' "$cg" \
 	    >"$BATS_TEST_TMPDIR/incg"
 	chmod +x "$BATS_TEST_TMPDIR/incg"

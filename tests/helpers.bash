@@ -81,12 +81,12 @@ kill_group() {
 }
 group_gone() { ! kill -0 -- "-$1" 2>/dev/null; }
 
-# cgroup_make CONTROLLER: a fresh child cgroup, removed in teardown.
+# cgroup_make CONTROLLER: a fresh child cgroup in $CGROUP, removed in
+# teardown. Not in $(...): the record of it must reach teardown.
 cgroup_make() {
-	local dir=/sys/fs/cgroup/$1/myriad-test-$$-$BATS_TEST_NUMBER-$RANDOM
-	mkdir "$dir" || return 1
-	OWNED_CGROUPS="$OWNED_CGROUPS $dir"
-	echo "$dir"
+	CGROUP=/sys/fs/cgroup/$1/myriad-test-$$-$BATS_TEST_NUMBER-$RANDOM
+	mkdir "$CGROUP" || return 1
+	OWNED_CGROUPS="$OWNED_CGROUPS $CGROUP"
 }
 
 # cgroup_remove DIR: kill what is left in it, wait, rmdir.

@@ -18,7 +18,8 @@ start_measured() {
 	ADDR=127.0.0.1:$PORT
 	MEMCG=
 	if [ -d /sys/fs/cgroup/memory ]; then
-		MEMCG=$(cgroup_make memory)
+		cgroup_make memory
+		MEMCG=$CGROUP
 	fi
 	POOL_CGROUPS=$MEMCG pool_start "$N" "$ADDR" "$1"
 }

@@ -43,13 +43,15 @@ scale_pool() {
 	local port cg one many rss p99_idle p99_sweep sweep_s
 	port=$(free_port)
 	# the daemon with one worker, then with HOLD: the difference per worker
-	cg=$(new_memcg)
+	new_memcg
+	cg=$MEMCG
 	pool_conf 1 "$port"
 	start_myriad "$TMP/scale.conf" "$cg"
 	sleep 0.5
 	one=$(cat "$cg/memory.usage_in_bytes")
 	stop_server
-	cg=$(new_memcg)
+	new_memcg
+	cg=$MEMCG
 	pool_conf "$HOLD" "$port"
 	start_myriad "$TMP/scale.conf" "$cg"
 	sleep 1
