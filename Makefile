@@ -20,11 +20,11 @@ RTFLAGS	:= -std=c99 -Os -fpie -fno-stack-protector \
 DEB_PACKAGES := make gcc libc6-dev musl-tools libev-dev libinih-dev \
 	bats bats-assert bats-support bats-file \
 	curl socat netcat-openbsd rdate apache2-utils procps iproute2 util-linux \
-	jq
+	jq bc
 
 # Peers for make bench; xinetd conflicts with openbsd-inetd as a package,
 # so its Debian package is unpacked into build/peers instead of installed.
-BENCH_PACKAGES := ucspi-tcp ipsvd openbsd-inetd gnuplot-nox bc
+BENCH_PACKAGES := ucspi-tcp ipsvd openbsd-inetd gnuplot-nox
 
 WORKERS	:= echo discard chargen daytime time qotd hello
 RT_LIB	:= arena io log serve
