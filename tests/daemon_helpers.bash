@@ -108,6 +108,40 @@ hold_connections() {
 	wait_for 120 test -s "$ready"
 }
 
+# daemon_stats [SECONDS]: SIGUSR1, then the totals line it logs (waiting
+# at most SECONDS, 10 by default).
+daemon_stats() {
+	local before
+	before=$(daemon_count 'myriadd: stats: live')
+	kill -USR1 "$DAEMON_PID"
+	wait_for "${1:-10}" eval '[ "$(daemon_count "myriadd: stats: live")" -gt '"$before"' ]'
+	grep 'myriadd: stats: live' "$DAEMON_LOG" | tail -1
+}
+
+# short_connections N WORKERS: N connections from ab at concurrency 16 to
+# a spawn-mode hello limited to WORKERS; all served, every worker reaped,
+# no zombie, spawned == reaped (ab may open up to 99 beyond N at the end).
+short_connections() {
+	local n=$1 port
+	port=$(free_port)
+	start_daemon <<EOF
+[hello]
+listen = 127.0.0.1:$port
+exec = $W/hello
+workers = $2
+EOF
+	run ab -q -n "$n" -c 16 "http://127.0.0.1:$port/"
+	assert_success
+	assert_line --regexp "^Complete requests: +$n\$"
+	assert_line --regexp '^Failed requests: +0$'
+	wait_for 10 has_workers "$DAEMON_PID" 0
+	[ "$(zombie_count "$DAEMON_PID")" -eq 0 ]
+	daemon_stats | awk -v n="$n" '{
+		for (i = 1; i < NF; i++) v[$i] = $(i + 1)
+		exit !(v["live"] == 0 && v["spawned"] == v["reaped"] &&
+		    v["spawned"] >= n && v["spawned"] < n + 100 && v["failed"] == 0) }'
+}
+
 # cpu_ticks PID: user + system clock ticks the process has used.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 

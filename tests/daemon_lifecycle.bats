@@ -7,17 +7,8 @@
 load helpers
 load daemon_helpers
 
-# stats: send SIGUSR1 and print the totals line it logs.
-stats() {
-	local before
-	before=$(daemon_count 'myriadd: stats: live')
-	kill -USR1 "$DAEMON_PID"
-	wait_for 5 eval '[ "$(daemon_count "myriadd: stats: live")" -gt '"$before"' ]'
-	grep 'myriadd: stats: live' "$DAEMON_LOG" | tail -1
-}
-
 # stat_of NAME: the number after NAME in the last stats line.
-stat_of() { stats | sed -n "s/.* $1 \([0-9]*\).*/\1/p"; }
+stat_of() { daemon_stats 5 | sed -n "s/.* $1 \([0-9]*\).*/\1/p"; }
 
 @test "SIGTERM: pool and held spawn-mode workers stopped, exit 0, nothing left" {
 	local port
@@ -154,20 +145,5 @@ EOF
 }
 
 @test "short spawn-mode connections: every worker reaped, no zombie" {
-	local port
-	port=$(free_port)
-	start_daemon <<EOF
-[hello]
-listen = 127.0.0.1:$port
-exec = $W/hello
-workers = 64
-EOF
-	run ab -q -n 1000 -c 16 "http://127.0.0.1:$port/"
-	assert_success
-	assert_line --regexp '^Complete requests: +1000$'
-	assert_line --regexp '^Failed requests: +0$'
-	wait_for 5 has_workers "$DAEMON_PID" 0
-	[ "$(zombie_count "$DAEMON_PID")" -eq 0 ]
-	# ab may open a connection or two beyond -n at the end
-	stats | grep -E 'live 0 spawned (10[0-9][0-9]) reaped \1 failed 0 '
+	short_connections 1000 64
 }

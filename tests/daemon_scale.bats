@@ -9,15 +9,6 @@ load daemon_helpers
 
 setup_file() { scale_lock; }
 
-# stats_line: SIGUSR1, then the totals line it logs.
-stats_line() {
-	local before
-	before=$(daemon_count 'myriadd: stats: live')
-	kill -USR1 "$DAEMON_PID"
-	wait_for 10 eval '[ "$(daemon_count "myriadd: stats: live")" -gt '"$before"' ]'
-	grep 'myriadd: stats: live' "$DAEMON_LOG" | tail -1
-}
-
 @test "a pool of 10,000 hello workers comes up, serves, and leaves nothing after SIGTERM" {
 	local port t0 pid
 	port=$(free_port)
@@ -76,22 +67,7 @@ EOF
 }
 
 @test "10,000 short spawn-mode connections: 0 zombies, spawned == reaped" {
-	local port
-	port=$(free_port)
-	start_daemon <<EOF
-[hello]
-listen = 127.0.0.1:$port
-exec = $W/hello
-workers = 100
-EOF
-	run ab -q -n 10000 -c 16 "http://127.0.0.1:$port/"
-	assert_success
-	assert_line --regexp '^Complete requests: +10000$'
-	assert_line --regexp '^Failed requests: +0$'
-	wait_for 10 has_workers "$DAEMON_PID" 0
-	[ "$(zombie_count "$DAEMON_PID")" -eq 0 ]
-	# ab may open a connection or two beyond -n at the end
-	stats_line | grep -E 'live 0 spawned (100[0-9][0-9]) reaped \1 failed 0 '
+	short_connections 10000 100
 }
 
 @test "the shipped conf/myriad.conf serves every worker (make run)" {
