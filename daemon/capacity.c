@@ -23,7 +23,7 @@ credit_of(struct state *st, struct credit *cr)
 		cr->bytes += (long long)svc->nlive * ledger_worker_bytes(sh);
 		cr->commit += (long long)svc->nlive * sh->cost.commit;
 		cr->pids += svc->nlive;
-		cr->fds += svc->nlive;
+		cr->fds += svc->lis.fd != -1;
 	}
 	cr->commit += (long long)st->ledger.commit_len;
 }

@@ -54,8 +54,8 @@ struct cost {
 int		cost_of(const char *path, long long budget, struct cost *cost,
 		    const char **why);
 
-/* What the daemon itself spends per worker: a pidfd, its epoll entry. */
-#define COST_DAEMON_SIDE	1024
+/* What the daemon itself spends per worker: its slot and hash bucket. */
+#define COST_DAEMON_SIDE	256
 /* A spawn-mode worker's connection: the socket and minimal buffers. */
 #define COST_CONNECTION		4096
 /* Room kept free: no promise is made up to the last byte or pid. */

@@ -134,7 +134,7 @@ worker_state(const struct worker *w)
 {
 	if (w->stopping)
 		return "stopping";
-	if (w->svc->conf->mode == MODE_POOL && footprint_idle(w->pid))
+	if (w->svc->conf->mode == MODE_POOL && proc_waiting(w->pid))
 		return "idle";
 	return "live";
 }

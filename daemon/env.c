@@ -12,7 +12,7 @@
 #include "myriadd.h"
 
 struct env_buf {
-	struct state	*st;
+	struct spawn_slot *s;
 	size_t		used;
 	int		n;
 };
@@ -20,14 +20,14 @@ struct env_buf {
 static void
 env_add(struct env_buf *e, const char *name, const char *value)
 {
-	char *p = e->st->ucspi + e->used;
-	size_t left = sizeof(e->st->ucspi) - e->used;
+	char *p = e->s->ucspi + e->used;
+	size_t left = sizeof(e->s->ucspi) - e->used;
 	int r;
 
 	r = snprintf(p, left, "%s=%s", name, value);
 	if (r < 0 || (size_t)r >= left)
 		return;
-	e->st->envp[e->n++] = p;
+	e->s->env[e->n++] = p;
 	e->used += (size_t)r + 1;
 }
 
@@ -67,14 +67,14 @@ env_ip(struct env_buf *e, const char *ip, const char *port,
 }
 
 /*
- * The environment for connection fd of svc, whose peer accept4 gave. Valid
- * until the next call.
+ * The environment for connection fd of svc, whose peer accept4 gave, in
+ * spawn slot s: it lives as long as the slot's spawn.
  */
 char **
-env_build(struct state *st, struct service *svc, int fd,
+env_build(struct spawn_slot *s, struct service *svc, int fd,
     const struct sockaddr_storage *peer)
 {
-	struct env_buf e = { st, 0, 0 };
+	struct env_buf e = { s, 0, 0 };
 	struct sockaddr_storage local;
 	struct ucred cred;
 	socklen_t len;
@@ -97,7 +97,7 @@ env_build(struct state *st, struct service *svc, int fd,
 		env_number(&e, "TCPCONNNUM", (unsigned long)svc->nslots);
 	}
 	for (i = 0; i < svc->conf->nenv; i++)
-		st->envp[e.n++] = svc->conf->envp[i];
-	st->envp[e.n] = NULL;
-	return st->envp;
+		s->env[e.n++] = svc->conf->envp[i];
+	s->env[e.n] = NULL;
+	return s->env;
 }

@@ -24,45 +24,6 @@
 #define DETAIL_MAX_S	30.0	/* status and maps re-read at least this often */
 #define SETTLE_S	0.2	/* a worker younger than this is still starting */
 #define PROC_BUF	4096
-#define SYS_ACCEPT	43	/* x86-64 */
-#define SYS_ACCEPT4	288
-
-/* "/proc/PID/WHAT" without stdio: this runs 10,000 times a second. */
-static void
-proc_path(char *path, pid_t pid, const char *what)
-{
-	char digits[16];
-	int n = 0;
-
-	do
-		digits[n++] = (char)('0' + pid % 10);
-	while ((pid /= 10) > 0);
-	memcpy(path, "/proc/", 6);
-	path += 6;
-	while (n > 0)
-		*path++ = digits[--n];
-	*path++ = '/';
-	memcpy(path, what, strlen(what) + 1);
-}
-
-/* Read the start of /proc/PID/WHAT into buf, NUL-terminated; -1 if gone. */
-static ssize_t
-proc_read(pid_t pid, const char *what, char *buf, size_t len)
-{
-	char path[48];
-	ssize_t n;
-	int fd;
-
-	proc_path(path, pid, what);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = pread(fd, buf, len - 1, 0);
-	(void)close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return n;
-}
 
 /* The number after "\nKEY" (KEY ends with ':'), 0 if absent. */
 static unsigned
@@ -77,7 +38,7 @@ field(const char *buf, const char *key)
 static int
 maps_count(pid_t pid, int vsyscall)
 {
-	char path[48], buf[PROC_BUF];
+	char path[PROC_PATH_MAX], buf[PROC_BUF];
 	ssize_t n, i;
 	int fd, lines = 0;
 
@@ -341,19 +302,6 @@ footprint_sum(struct state *st, struct fp_sum *total)
 	for (svc = st->services; svc; svc = svc->next)
 		memset(&svc->fp, 0, sizeof(svc->fp));
 	table_walk(st, sum_worker, total);
-}
-
-/* A pool worker blocked in accept: serving no one. */
-int
-footprint_idle(pid_t pid)
-{
-	char buf[64];
-	long nr;
-
-	if (proc_read(pid, "syscall", buf, sizeof(buf)) == -1)
-		return 0;
-	nr = strtol(buf, NULL, 10);
-	return nr == SYS_ACCEPT || nr == SYS_ACCEPT4;
 }
 
 void

@@ -123,8 +123,11 @@ add_wants(struct need *n, const struct share *s, int nshares)
 		n->want[R_MEMORY] += (long long)s[i].asked * ledger_worker_bytes(&s[i]);
 		n->want[R_COMMIT] += (long long)s[i].asked * s[i].cost.commit;
 		n->want[R_PIDS] += s[i].asked;
-		/* a pidfd; a connection is the worker's once it is spawned */
-		n->want[R_FDS] += s[i].asked;
+		/*
+		 * Its listener: a worker holds no fd of the daemon's, and a
+		 * connection is the daemon's only until the child has it.
+		 */
+		n->want[R_FDS] += 1;
 	}
 }
 

@@ -1,8 +1,11 @@
 /*
  * listen.c - listening sockets: open TCP v4, v6 and UNIX stream sockets,
  * and in spawn mode the accept loop, paused (never closed) when the
- * service is at its workers, on EMFILE and after a spawn failure.
+ * service is at its workers, on EMFILE and after a spawn failure. The
+ * daemon holds a connection only from accept to the child's fd table, so
+ * its fds do not grow with its workers.
  */
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -119,15 +122,7 @@ accept_error(struct state *st, struct service *svc, int err)
 	case EOPNOTSUPP:
 	case ENETUNREACH:
 		return 1;
-	case EMFILE:
-	case ENFILE:
-		accept_warn(st, svc, err);
-		listen_pause(st, svc, ACCEPT_PAUSE_S);
-		if (!svc->lis.starved)
-			st->starved++;
-		svc->lis.starved = 1;
-		return 0;
-	default:		/* ENOBUFS, ENOMEM... */
+	default:		/* EMFILE, ENFILE, ENOBUFS, ENOMEM... */
 		accept_warn(st, svc, err);
 		listen_pause(st, svc, ACCEPT_PAUSE_S);
 		return 0;
@@ -142,7 +137,7 @@ accept_one(struct state *st, struct service *svc, int fd,
 
 	if ((w = worker_new(st, svc)) == NULL)
 		return;
-	if (worker_start(st, w, fd, env_build(st, svc, fd, peer)) == -1) {
+	if (worker_start(st, w, fd, peer) == -1) {
 		worker_free(st, w);
 		listen_pause(st, svc, SPAWN_BACKOFF_S);
 	}
@@ -164,12 +159,6 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 			listen_full(st, svc);
 			return;
 		}
-		/* A connection is only accepted with an fd free for its pidfd. */
-		if (st->spare == -1 &&
-		    (st->spare = fcntl(NULL_FD, F_DUPFD_CLOEXEC, 0)) == -1) {
-			(void)accept_error(st, svc, errno);
-			return;
-		}
 		len = sizeof(peer);
 		fd = accept4(svc->lis.fd, (struct sockaddr *)&peer, &len,
 		    SOCK_CLOEXEC);
@@ -178,19 +167,8 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 				continue;
 			return;
 		}
-		(void)close(st->spare);
-		st->spare = -1;
 		accept_one(st, svc, fd, &peer);
 		(void)close(fd);
-	}
-}
-
-static void
-listen_unstarve(struct state *st, struct service *svc)
-{
-	if (svc->lis.starved) {
-		svc->lis.starved = 0;
-		st->starved--;
 	}
 }
 
@@ -201,43 +179,55 @@ pause_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	    offsetof(struct service, lis.pause));
 
 	(void)revents;
-	listen_unstarve(ev_userdata(loop), svc);
 	if (!svc->lis.full && svc->lis.fd != -1)
 		ev_io_start(loop, &svc->lis.io);
 }
 
-/* A reap freed fds: listeners paused for want of them try again now. */
-void
-listen_fds_freed(struct state *st)
+/*
+ * An epoll instance watching a one-page pool's listener, for its workers
+ * to wait in (lib/rt's RT_WAIT_FD): accept allocates the new socket before
+ * it sleeps, about 1.2 KiB per idle worker; epoll_wait nothing. -1 if
+ * none could be made: the workers then wait in accept.
+ */
+static int
+waiter_open(struct service *svc, int fd)
 {
-	struct service *svc;
+	struct epoll_event ev;
+	int ep;
 
-	if (st->starved == 0)
-		return;
-	for (svc = st->services; svc; svc = svc->next) {
-		if (!svc->lis.starved)
-			continue;
-		listen_unstarve(st, svc);
-		ev_timer_stop(st->loop, &svc->lis.pause);
-		if (!svc->lis.full && svc->lis.fd != -1)
-			ev_io_start(st->loop, &svc->lis.io);
-	}
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		goto fail;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0)
+		return ep;
+	(void)close(ep);
+fail:
+	log_warn("service '%s': its workers wait in accept", svc->conf->name);
+	return -1;
 }
 
-/* Take fd as svc's listener: blocking for a pool, watched for spawn. */
+/*
+ * Take fd as svc's listener: watched in spawn mode; in a pool, blocking
+ * for a foreign program, non-blocking with a waiter for one-page workers.
+ */
 void
 listen_start(struct state *st, struct service *svc, int fd)
 {
 	struct listener *l = &svc->lis;
-	int flags;
+	int flags, nonblock;
 
 	l->fd = fd;
 	l->full = 0;
+	l->waiter = -1;
 	ev_io_init(&l->io, accept_cb, fd, EV_READ);
 	ev_init(&l->pause, pause_cb);
+	if (svc->conf->mode == MODE_POOL && svc->conf->share.cost.one_page)
+		l->waiter = waiter_open(svc, fd);
+	nonblock = svc->conf->mode == MODE_SPAWN || l->waiter != -1;
 	if ((flags = fcntl(fd, F_GETFL)) != -1)
-		(void)fcntl(fd, F_SETFL, svc->conf->mode == MODE_SPAWN ?
-		    flags | O_NONBLOCK : flags & ~O_NONBLOCK);
+		(void)fcntl(fd, F_SETFL, nonblock ? flags | O_NONBLOCK :
+		    flags & ~O_NONBLOCK);
 	if (svc->conf->mode == MODE_SPAWN)
 		ev_io_start(st->loop, &l->io);
 }
@@ -249,11 +239,14 @@ listen_detach(struct state *st, struct service *svc)
 	struct listener *l = &svc->lis;
 	int fd = l->fd;
 
-	listen_unstarve(st, svc);
 	if (fd != -1) {
 		ev_io_stop(st->loop, &l->io);
 		ev_timer_stop(st->loop, &l->pause);
 	}
+	/* Live workers keep their copy: it goes with the last of them. */
+	if (l->waiter != -1)
+		(void)close(l->waiter);
+	l->waiter = -1;
 	l->fd = -1;
 	return fd;
 }

@@ -31,8 +31,8 @@ syserr_cb(const char *msg)
 }
 
 /*
- * fds 0-2 open; nothing inherited above them (a worker would inherit a
- * table sized to the highest); fd 3 the hand-over slot and fd 4 /dev/null.
+ * fds 0-2 open; nothing inherited above them; fds 3 to NULL_FD - 1 the
+ * spawn slots' hand-over fds and NULL_FD /dev/null, all of /dev/null.
  */
 static void
 fds_setup(void)
@@ -59,23 +59,6 @@ limits_setup(struct state *st)
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		log_warn("unable to raise RLIMIT_NOFILE to %llu",
 		    (unsigned long long)rl.rlim_max);
-	st->req.nofile = st->nofile;
-	st->req.parent = getpid();
-}
-
-static void
-limits_check(struct state *st, struct conf *c)
-{
-	struct rlimit rl;
-	long need = 32;
-	int i;
-
-	for (i = 0; i < c->nsvc; i++)
-		need += c->svc[i]->workers + 1;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && (rlim_t)need > rl.rlim_cur)
-		log_warnx("RLIMIT_NOFILE is %llu but the services may need %ld "
-		    "file descriptors", (unsigned long long)rl.rlim_cur, need);
-	(void)st;
 }
 
 /*
@@ -114,6 +97,9 @@ loop_setup(struct state *st)
 		fatalx_code(EXIT_BUG, "unable to start the event loop");
 	ev_set_userdata(st->loop, st);
 	signals_setup();
+	reap_init(st);
+	if (spawn_init(st) == -1)
+		fatal("unable to allocate the spawn stacks");
 	stop_init(st);
 	reload_init(st);
 	pool_init(st);
@@ -129,7 +115,6 @@ main(int argc, char **argv)
 	int ch, check = 0;
 
 	memset(&st, 0, sizeof(st));
-	st.spare = -1;
 	fds_setup();
 	while ((ch = getopt(argc, argv, "df:n")) != -1) {
 		switch (ch) {
@@ -161,10 +146,6 @@ main(int argc, char **argv)
 		return 0;
 	}
 	limits_setup(&st);
-	limits_check(&st, c);
-	st.spare = fcntl(NULL_FD, F_DUPFD_CLOEXEC, 0);
-	if (spawn_init(&st) == -1)
-		fatal("unable to allocate the spawn stack");
 	loop_setup(&st);
 	control_open(&st, c);
 	if (reload_apply(&st, c) == -1)

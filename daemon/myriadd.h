@@ -17,8 +17,17 @@
 #define EXIT_BUG	101	/* internal error */
 #define EXIT_TEMP	111	/* temporary failure: resources, bind */
 
-#define HANDOVER_FD	3	/* the fd a new worker takes as fd 0 */
-#define NULL_FD		4	/* /dev/null: restores HANDOVER_FD */
+/*
+ * The daemon's low fds: per spawn slot the fd that becomes the child's fd
+ * 0 and the one that becomes its fd 3, then /dev/null; a child keeps fds
+ * up to NULL_FD only, so its fd table is the 64-slot one however many
+ * fds the daemon holds.
+ */
+#define SPAWN_SLOTS	16	/* spawns in flight: cloned, not yet exec'd */
+#define HANDOVER_FD	3	/* fds 3 to 3 + SPAWN_SLOTS - 1: one a slot */
+#define WAITER_FD	(HANDOVER_FD + SPAWN_SLOTS)	/* the same, fd 3 */
+#define NULL_FD		(WAITER_FD + SPAWN_SLOTS)	/* /dev/null */
+#define CHILD_WAIT_FD	3	/* lib/rt's RT_WAIT_FD */
 
 #define NAME_MAX_LEN	64	/* service name, with its NUL */
 #define ADDR_TEXT_MAX	128	/* listen value, with its NUL */
@@ -33,6 +42,8 @@
 #define POOL_RESPAWN_S	1.0	/* at most one spawn per pool slot per second */
 #define SPAWN_BACKOFF_S	0.25	/* spawn mode: pause after a spawn failure */
 #define ACCEPT_PAUSE_S	0.1	/* pause a listener on EMFILE and the like */
+#define REAP_SWEEP_S	5.0	/* look for exits whose event was lost */
+#define EXITS_BATCHES	8	/* exit event reads per wakeup */
 #define ACCEPT_BATCH	64	/* accepts per listener wakeup */
 #define SPAWN_BATCH	256	/* pool spawns per loop iteration */
 #define RELOAD_GAP_S	0.1	/* SIGHUP bursts are coalesced over this */
@@ -137,17 +148,19 @@ struct sampler {
 /* --- end footprints ---------------------------------------------------- */
 
 struct worker {
-	ev_io		io;		/* pidfd readable: the process exited */
 	ev_timer	timer;		/* kill deadline, or respawn delay */
 	struct service	*svc;
 	struct worker	*next;		/* free list or respawn queue */
-	enum wstate	state;
-	int		stopping;	/* told to stop: TERM sent or due */
-	int		retiring;	/* pool: to stop once idle (retire.c) */
-	int		retire_step;	/* 0: wait for accept, 1: SIGSTOP sent */
+	struct worker	*hnext;		/* pid hash chain (table.c) */
+	pid_t		pid;		/* while W_LIVE: not reaped yet */
+	unsigned char	state;		/* enum wstate */
+	unsigned char	spawning;	/* 1 + its spawn slot: not exec'd yet */
+	unsigned char	failed;		/* its exec failed: not a worker */
+	unsigned char	stopping;	/* told to stop: TERM sent or due */
+	unsigned char	retiring;	/* pool: to stop once idle (retire.c) */
+	unsigned char	retire_step;	/* 0: wait for accept, 1: SIGSTOP sent */
+	unsigned char	queued;		/* on the respawn queue */
 	long		retire_fds;	/* digest of its fds when idle */
-	int		queued;		/* on the respawn queue */
-	pid_t		pid;
 	ev_tstamp	started;	/* last spawn attempt */
 	ev_tstamp	retired;	/* when told to retire */
 	struct footprint fp;		/* footprint.c; zeroed by table_take */
@@ -164,14 +177,16 @@ struct table {
 	struct worker	*free;		/* free list */
 	int		cap;		/* slots in all chunks */
 	int		used;		/* slots not free */
+	struct worker	**bucket;	/* live workers by pid, chained */
+	unsigned	mask;		/* buckets - 1, a power of two less one */
 };
 
 struct listener {
 	int		fd;		/* -1 when closed */
+	int		waiter;		/* one-page pool: epoll of fd; -1: none */
 	ev_io		io;		/* spawn mode: readable */
 	ev_timer	pause;		/* EMFILE or spawn failure backoff */
 	int		full;		/* stopped: service at its workers */
-	int		starved;	/* paused: out of fds until a reap */
 	ev_tstamp	warned;		/* last accept warning */
 	long		suppressed;	/* warnings not logged since */
 };
@@ -191,16 +206,31 @@ struct service {
 	struct fp_sum	fp;		/* footprint_sum's last sums */
 };
 
-struct spawn_req {
+/*
+ * One spawn in flight (spawn.c, child.c). The child runs on the slot's
+ * stack in the daemon's memory until it has exec'd, reading only this.
+ */
+enum { SLOT_GONE, SLOT_CLONED, SLOT_UNSHARED };
+
+struct spawn_slot {
+	int		phase;		/* futex: SLOT_*; the kernel writes GONE */
+	int		fd;		/* HANDOVER_FD + index: the child's fd 0 */
+	int		wfd;		/* WAITER_FD + index: its fd 3, if waiter */
+	int		waiter;		/* pass the listener's waiter as fd 3 */
+	int		held;		/* fd, wfd still the daemon's references */
+	int		pool;		/* fd 1: /dev/null instead of fd 0 */
+	struct worker	*w;		/* being spawned; NULL: slot free */
 	const struct svc_conf *sc;
 	char		**envp;
-	int		pool;		/* fd 1: /dev/null instead of fd 0 */
+	char		*stack_top;
 	pid_t		parent;
 	struct rlimit	nofile;		/* the worker's RLIMIT_NOFILE */
 	struct rlimit	stack;		/* one-page worker: its exec stack */
 	struct rlimit	data;		/* foreign worker: its memory budget */
-	volatile int	err;		/* written by the child on failure */
-	const char	*volatile step;	/* the step that failed */
+	int		err;		/* written by the child on failure */
+	const char	*step;		/* the step that failed */
+	char		*env[ENV_MAX + 16];	/* spawn mode: its environment */
+	char		ucspi[UCSPI_BYTES];	/* and the UCSPI variables' text */
 };
 
 struct state {
@@ -213,14 +243,18 @@ struct state {
 	struct table	table;
 	struct worker	*due;		/* pool slots to spawn now */
 	struct worker	*due_tail;
-	char		*stack;		/* clone's child stack */
-	size_t		stack_size;
-	struct spawn_req req;		/* shared with the cloned child */
-	char		ucspi[UCSPI_BYTES];	/* spawn mode environment */
-	char		*envp[ENV_MAX + 16];
+	struct spawn_slot spawn[SPAWN_SLOTS];	/* shared with cloned children */
+	int		spawn_next;	/* the slot to try first */
+	int		spawn_busy;	/* slots with a worker */
+	char		*stacks;	/* the slots' stacks, guard pages between */
+	size_t		stacks_len;
+	pid_t		pid;		/* the daemon's */
+	ev_io		exits;		/* exit events (exitev.c) readable */
+	ev_signal	sigchld;	/* without exit events: scan on SIGCHLD */
+	ev_timer	reap_sweep;	/* with them: a scan now and then */
+	unsigned long	exits_lost;	/* scans that found zombies */
+	ev_prepare	release;	/* no connection held while the loop sleeps */
 	struct rlimit	nofile;		/* as found at start, for workers */
-	int		spare;		/* fd kept free for the next pidfd */
-	int		starved;	/* listeners paused for want of fds */
 	int		debug;
 	int		ready;		/* ready line said */
 	int		stopping;	/* SIGTERM seen */
@@ -269,16 +303,22 @@ void		 listen_close(struct state *, struct service *);
 void		 listen_full(struct state *, struct service *);
 void		 listen_resume(struct state *, struct service *);
 void		 listen_pause(struct state *, struct service *, double);
-void		 listen_fds_freed(struct state *);
 
 /* env.c */
-char		**env_build(struct state *, struct service *, int,
+char		**env_build(struct spawn_slot *, struct service *, int,
 		    const struct sockaddr_storage *);
 
 /* spawn.c */
+enum spawn_wait { SPAWN_POLL, SPAWN_RELEASE, SPAWN_DRAIN };
 int		 spawn_init(struct state *);
-pid_t		 spawn_exec(struct state *, const struct svc_conf *, int,
-		    char **, int *);
+struct spawn_slot *spawn_slot(struct state *);
+pid_t		 spawn_start(struct state *, struct spawn_slot *,
+		    struct worker *, int);
+void		 spawn_collect(struct state *, enum spawn_wait);
+void		 spawn_settle(struct state *, struct worker *);
+
+/* child.c */
+int		 child_main(void *);
 
 /* table.c */
 int		 table_reserve(struct state *, int);
@@ -286,11 +326,17 @@ struct worker	*table_take(struct state *);
 void		 table_put(struct state *, struct worker *);
 void		 table_walk(struct state *, void (*)(struct state *,
 		    struct worker *, void *), void *);
+void		 table_add_pid(struct state *, struct worker *);
+void		 table_del_pid(struct state *, struct worker *);
+struct worker	*table_find_pid(struct state *, pid_t);
 
 /* worker.c */
 struct worker	*worker_new(struct state *, struct service *);
 void		 worker_free(struct state *, struct worker *);
-int		 worker_start(struct state *, struct worker *, int, char **);
+int		 worker_start(struct state *, struct worker *, int,
+		    const struct sockaddr_storage *);
+void		 worker_exec_done(struct state *, struct worker *, int,
+		    const char *);
 void		 worker_stop(struct state *, struct worker *);
 void		 worker_uncharge(struct state *, struct service *);
 void		 worker_signal(struct worker *, int);
@@ -303,7 +349,11 @@ void		 worker_retire(struct state *, struct worker *);
 void		 retire_poll(struct state *, struct worker *);
 
 /* reap.c */
-void		 reap_cb(struct ev_loop *, ev_io *, int);
+void		 reap_init(struct state *);
+
+/* exitev.c */
+int		 exitev_open(void);
+int		 exitev_read(int, pid_t, void (*)(void *, pid_t), void *);
 
 /* pool.c */
 void		 pool_init(struct state *);
@@ -321,13 +371,19 @@ int		 reload_apply(struct state *, struct conf *);
 void		 stop_init(struct state *);
 void		 stop_check(struct state *);
 
+/* proc.c */
+#define PROC_PATH_MAX	48	/* "/proc/PID/smaps_rollup" and the like */
+void		 proc_path(char *, pid_t, const char *);
+ssize_t		 proc_read(pid_t, const char *, char *, size_t);
+int		 proc_waiting(pid_t);
+char		 proc_state(pid_t);
+
 /* footprint.c */
 void		 footprint_init(struct state *);
 ev_tstamp	 footprint_need(struct state *);
 int		 footprint_fresh(struct state *, ev_tstamp);
 void		 footprint_want(struct state *, ev_tstamp);
 void		 footprint_sum(struct state *, struct fp_sum *);
-int		 footprint_idle(pid_t);
 void		 footprint_stats(struct state *);
 
 /* control.c */

@@ -35,7 +35,7 @@ pool_spawn(struct state *st, struct worker *w)
 		worker_free(st, w);
 		return;
 	}
-	if (worker_start(st, w, svc->lis.fd, svc->conf->envp) == -1)
+	if (worker_start(st, w, svc->lis.fd, NULL) == -1)
 		worker_timer(st, w, POOL_RESPAWN_S);
 }
 
@@ -59,6 +59,8 @@ refill_cb(struct ev_loop *loop, ev_check *c, int revents)
 		return;
 	ev_idle_stop(loop, &st->busy);
 	if (!st->ready && !st->stopping) {
+		/* Ready means every worker has exec'd, not only been cloned. */
+		spawn_collect(st, SPAWN_DRAIN);
 		st->ready = 1;
 		notify_ready(st);
 	}

@@ -1,7 +1,10 @@
 /*
- * reap.c - a worker's pidfd became readable: reap exactly that process with
- * waitid(P_PIDFD), in O(1) however many workers live (no waitpid(-1), no
- * ev_child: both scan every child).
+ * reap.c - reap exactly the workers that exited, in O(1) however many
+ * live. The kernel's exit events (exitev.c) name each pid that exited,
+ * and waitid(P_PID) reaps it: no waitpid(-1), no ev_child, which scan
+ * every child, and no pidfd, which costs a file per worker. Where the
+ * events are not to be had (no CAP_NET_ADMIN, a namespace) or some were
+ * lost, SIGCHLD and a timer make the reaper scan: O(children) a zombie.
  */
 #include <sys/wait.h>
 #include <errno.h>
@@ -25,32 +28,17 @@ reap_log(struct worker *w, const siginfo_t *si)
 		    (int)w->pid, si->si_status);
 }
 
-void
-reap_cb(struct ev_loop *loop, ev_io *io, int revents)
+/* w's process is reaped: its slot waits for a respawn or is freed. */
+static void
+reap_worker(struct state *st, struct worker *w, const siginfo_t *si)
 {
-	struct worker *w = (struct worker *)io;
-	struct state *st = ev_userdata(loop);
 	struct service *svc = w->svc;
 	int retired;
-	siginfo_t si;
 
-	(void)revents;
-	/* Still a zombie: its group cannot be reused, take what is left. */
-	if (st->stopping && w->pid > 1)
-		(void)kill(-w->pid, SIGKILL);
-	memset(&si, 0, sizeof(si));
-	if (waitid(P_PIDFD, (id_t)io->fd, &si, WEXITED | WNOHANG) == -1) {
-		if (errno == EINTR)
-			return;
-		log_warn("service '%s': waitid of worker %d", svc->conf->name,
-		    (int)w->pid);
-	} else if (si.si_pid == 0)
-		return;
-	else
-		reap_log(w, &si);
-	ev_io_stop(loop, io);
-	(void)close(io->fd);
-	ev_timer_stop(loop, &w->timer);
+	spawn_settle(st, w);
+	reap_log(w, si);
+	table_del_pid(st, w);
+	ev_timer_stop(st->loop, &w->timer);
 	retired = w->stopping;
 	if (retired)
 		svc->nretiring--;
@@ -59,13 +47,114 @@ reap_cb(struct ev_loop *loop, ev_io *io, int revents)
 	w->state = W_WAIT;
 	svc->nlive--;
 	st->live--;
-	st->reaped++;
+	/* A failed exec was counted as a failure, not as a worker. */
+	if (!w->failed)
+		st->reaped++;
 	worker_uncharge(st, svc);
 	if (svc->conf->mode == MODE_POOL && !svc->removed && !st->stopping)
 		pool_exited(st, w, retired);
 	else
 		worker_free(st, w);
-	listen_fds_freed(st);
 	if (st->stopping)
 		stop_check(st);
+}
+
+/* pid exited: reap it if it is a worker's process and a zombie now. */
+static void
+reap_pid(void *arg, pid_t pid)
+{
+	struct state *st = arg;
+	struct worker *w;
+	siginfo_t si;
+
+	if ((w = table_find_pid(st, pid)) == NULL)
+		return;
+	/* Still a zombie: its group cannot be reused, take what is left. */
+	if (st->stopping)
+		(void)kill(-pid, SIGKILL);
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | __WALL) == 0 &&
+	    si.si_pid == pid)
+		reap_worker(st, w, &si);
+}
+
+/* Reap every zombie child: each waitid walks the children, O(children). */
+static int
+reap_scan(struct state *st)
+{
+	struct worker *w;
+	siginfo_t si;
+	int n = 0;
+
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | __WALL) == -1 ||
+		    si.si_pid == 0)
+			return n;
+		n++;
+		if ((w = table_find_pid(st, si.si_pid)) != NULL)
+			reap_worker(st, w, &si);
+	}
+}
+
+static void
+events_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct state *st = ev_userdata(loop);
+	int n, i;
+
+	(void)revents;
+	for (i = 0; i < EXITS_BATCHES; i++) {
+		if ((n = exitev_read(io->fd, st->pid, reap_pid, st)) > 0)
+			continue;
+		if (n == -1 && errno == ENOBUFS) {
+			st->exits_lost++;
+			(void)reap_scan(st);
+		} else if (n == -1 && errno != EINTR)
+			log_warn("reading exit events");
+		return;
+	}
+}
+
+static void
+sigchld_cb(struct ev_loop *loop, ev_signal *sig, int revents)
+{
+	(void)sig;
+	(void)revents;
+	(void)reap_scan(ev_userdata(loop));
+}
+
+/* The events' safety net: a zombie every REAP_SWEEP_S is found anyway. */
+static void
+sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct state *st = ev_userdata(loop);
+
+	(void)t;
+	(void)revents;
+	if (st->live == 0)
+		return;
+	events_cb(loop, &st->exits, 0);
+	if (reap_scan(st) > 0)
+		st->exits_lost++;
+}
+
+/* Exit events if the kernel gives them to this process, else SIGCHLD. */
+void
+reap_init(struct state *st)
+{
+	int fd;
+
+	st->pid = getpid();
+	if ((fd = exitev_open()) == -1) {
+		log_info("reaping by scanning the children on SIGCHLD: no exit "
+		    "events (%s)", strerror(errno));
+		ev_signal_init(&st->sigchld, sigchld_cb, SIGCHLD);
+		ev_signal_start(st->loop, &st->sigchld);
+		return;
+	}
+	ev_io_init(&st->exits, events_cb, fd, EV_READ);
+	ev_io_start(st->loop, &st->exits);
+	ev_timer_init(&st->reap_sweep, sweep_cb, REAP_SWEEP_S, REAP_SWEEP_S);
+	ev_timer_start(st->loop, &st->reap_sweep);
 }

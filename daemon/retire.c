@@ -19,50 +19,6 @@
 #include "log.h"
 #include "myriadd.h"
 
-#define SYS_ACCEPT	43	/* x86-64 */
-#define SYS_ACCEPT4	288
-
-static ssize_t
-proc_read(pid_t pid, const char *what, char *buf, size_t len)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	(void)snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, len - 1);
-	(void)close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return n;
-}
-
-/* Blocked in accept: serving no one. */
-static int
-in_accept(pid_t pid)
-{
-	char buf[32];
-	int nr;
-
-	if (proc_read(pid, "syscall", buf, sizeof(buf)) <= 0)
-		return 0;
-	nr = (int)strtol(buf, NULL, 10);
-	return nr == SYS_ACCEPT || nr == SYS_ACCEPT4;
-}
-
-/* State letter from /proc/PID/stat, or 0. */
-static char
-proc_state(pid_t pid)
-{
-	char buf[256], *p;
-
-	if (proc_read(pid, "stat", buf, sizeof(buf)) <= 0 ||
-	    (p = strrchr(buf, ')')) == NULL || p[1] != ' ')
-		return 0;
-	return p[2];
-}
-
 /*
  * A digest of what the worker's fds are (number and object), so that a
  * connection taken since, even into a reused number, shows; -1 if unknown.
@@ -120,7 +76,7 @@ retire_poll(struct state *st, struct worker *w)
 			retire_now(st, w);
 			return;
 		}
-		if (!in_accept(w->pid)) {
+		if (!proc_waiting(w->pid)) {
 			worker_timer(st, w, RETIRE_POLL_S);
 			return;
 		}

@@ -18,6 +18,7 @@ service_new(struct svc_conf *sc)
 		fatal("service '%s'", sc->name);
 	svc->conf = sc;
 	svc->lis.fd = -1;
+	svc->lis.waiter = -1;
 	return svc;
 }
 

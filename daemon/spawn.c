@@ -1,12 +1,15 @@
 /*
- * spawn.c - start one worker: clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD|
- * CLONE_FILES) on a preallocated stack, then in the child only
- * async-signal-safe steps up to execve (DESIGN.md section 5).
+ * spawn.c - start workers without waiting for their exec: clone(CLONE_VM|
+ * CLONE_FILES|CLONE_CHILD_CLEARTID) on one of SPAWN_SLOTS preallocated
+ * stacks, so up to SPAWN_SLOTS children run their steps (child.c) and
+ * exec on the other CPUs while the daemon goes on. A slot is released
+ * twice: its hand-over fd once the child has its own fd table (the child
+ * says so in the slot's phase word), its stack and request once the
+ * kernel clears that word at the child's exec or exit.
  */
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
+#include <linux/futex.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -16,169 +19,179 @@
 #include "log.h"
 #include "myriadd.h"
 
-#define STACK_BYTES (64 * 1024)
+#define STACK_BYTES	(16 * 1024)	/* child.c needs well under 1 KiB */
+#define GUARD_BYTES	4096
 
-/*
- * Dispositions to reset: execve resets every handler itself, so only what
- * the daemon ignores would survive it (signals_setup made the rest default;
- * libev, with EVFLAG_SIGNALFD, blocks the signals it watches instead of
- * handling them). Each entry is a system call in the spawn path.
- */
-static const int reset_signals[] = { SIGPIPE, 0 };
+static void
+release_cb(struct ev_loop *loop, ev_prepare *p, int revents)
+{
+	(void)p;
+	(void)revents;
+	spawn_collect(ev_userdata(loop), SPAWN_RELEASE);
+}
 
+/* The stacks, each above a guard page, and the slots' fixed parts. */
 int
 spawn_init(struct state *st)
 {
-	st->stack_size = STACK_BYTES;
-	st->stack = mmap(NULL, st->stack_size, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_POPULATE, -1, 0);
-	if (st->stack == MAP_FAILED)
-		return -1;
-	return 0;
-}
-
-static int __attribute__((noreturn))
-child_fail(struct spawn_req *r, const char *step)
-{
-	r->err = errno;
-	r->step = step;
-	_exit(127);
-}
-
-/* Drop to the service's user and group, and check it took. */
-static int
-child_credentials(const struct svc_conf *sc)
-{
-	if (sc->set_gid) {
-		if (syscall(SYS_setgroups, (size_t)sc->ngroups, sc->groups)
-		    == -1 || syscall(SYS_setresgid, sc->gid, sc->gid, sc->gid)
-		    == -1)
-			return -1;
-		if ((gid_t)syscall(SYS_getegid) != sc->gid) {
-			errno = EPERM;
-			return -1;
-		}
-	}
-	if (sc->set_uid) {
-		if (syscall(SYS_setresuid, sc->uid, sc->uid, sc->uid) == -1)
-			return -1;
-		if ((uid_t)syscall(SYS_geteuid) != sc->uid) {
-			errno = EPERM;
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int
-child_signals(void)
-{
-	struct sigaction sa;
-	sigset_t none;
+	struct spawn_slot *s;
+	char *base;
 	int i;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (i = 0; reset_signals[i]; i++)
-		if (sigaction(reset_signals[i], &sa, NULL) == -1)
+	st->stacks_len = SPAWN_SLOTS * (GUARD_BYTES + STACK_BYTES);
+	st->stacks = mmap(NULL, st->stacks_len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (st->stacks == MAP_FAILED)
+		return -1;
+	for (i = 0; i < SPAWN_SLOTS; i++) {
+		s = &st->spawn[i];
+		base = st->stacks + i * (GUARD_BYTES + STACK_BYTES);
+		if (mprotect(base, GUARD_BYTES, PROT_NONE) == -1)
 			return -1;
-	sigemptyset(&none);
-	return sigprocmask(SIG_SETMASK, &none, NULL);
+		s->stack_top = base + GUARD_BYTES + STACK_BYTES;
+		/* Touch what the child uses, so no spawn takes a fault. */
+		s->stack_top[-1] = 0;
+		s->fd = HANDOVER_FD + i;
+		s->wfd = WAITER_FD + i;
+		s->parent = getpid();
+		s->nofile = st->nofile;
+	}
+	ev_prepare_init(&st->release, release_cb);
+	ev_prepare_start(st->loop, &st->release);
+	return 0;
 }
 
-/*
- * The child shares the daemon's memory and fd table until close_range
- * unshares the table: from there on it only touches its own copy of fds
- * 0 to NULL_FD, and writes to memory only to report a failure.
- */
-static int
-child_main(void *arg)
+/* The child has its own fd table: the daemon's slot fds go back. */
+static void
+slot_release(struct spawn_slot *s)
 {
-	struct spawn_req *r = arg;
-	const struct svc_conf *sc = r->sc;
-	struct rlimit zero = { 0, 0 };
+	(void)dup2(NULL_FD, s->fd);
+	if (s->waiter)
+		(void)dup2(NULL_FD, s->wfd);
+	s->held = 0;
+}
 
-	if (close_range(NULL_FD + 1, ~0U, CLOSE_RANGE_UNSHARE) == -1)
-		child_fail(r, "close_range");
-	if (dup2(HANDOVER_FD, 0) == -1 ||
-	    dup2(r->pool ? NULL_FD : HANDOVER_FD, 1) == -1 ||
-	    close(HANDOVER_FD) == -1 || close(NULL_FD) == -1)
-		child_fail(r, "dup2");
-	if (setpgid(0, 0) == -1)
-		child_fail(r, "setpgid");
-	/* EPERM: the daemon's hard limit was lowered under it; keep that. */
-	if ((setrlimit(RLIMIT_NOFILE, &r->nofile) == -1 && errno != EPERM) ||
-	    setrlimit(RLIMIT_CORE, &zero) == -1 ||
-	    (r->stack.rlim_cur && setrlimit(RLIMIT_STACK, &r->stack) == -1) ||
-	    (r->data.rlim_cur && setrlimit(RLIMIT_DATA, &r->data) == -1))
-		child_fail(r, "setrlimit");
-	if (child_credentials(sc) == -1)
-		child_fail(r, "setuid");
-	/* After the credential change, which clears it. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
-		child_fail(r, "prctl");
-	if (getppid() != r->parent)
-		_exit(111);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		child_fail(r, "prctl");
-	if (child_signals() == -1)
-		child_fail(r, "sigprocmask");
-	execve(sc->path, sc->argv, r->envp);
-	child_fail(r, "exec");
+static void
+futex_wait(int *word, int value)
+{
+	(void)syscall(SYS_futex, word, FUTEX_WAIT, value, NULL, NULL, 0);
 }
 
 /*
- * Run sc's program with fd as its fd 0 (and fd 1 in spawn mode). Returns
- * the pid and sets *pidfd, or -1 with errno and st->req.step set.
+ * Look at one slot, waiting as asked: drop the daemon's reference to the
+ * connection once the child has its own, free the slot once the child
+ * left the daemon's memory, and tell the worker how its exec went.
+ */
+static void
+slot_collect(struct state *st, struct spawn_slot *s, enum spawn_wait how)
+{
+	struct worker *w = s->w;
+	int phase;
+
+	if (w == NULL)
+		return;
+	while ((phase = __atomic_load_n(&s->phase, __ATOMIC_ACQUIRE)) ==
+	    SLOT_CLONED && how != SPAWN_POLL)
+		futex_wait(&s->phase, SLOT_CLONED);
+	if (s->held && phase != SLOT_CLONED)
+		slot_release(s);
+	while (phase == SLOT_UNSHARED && how == SPAWN_DRAIN) {
+		futex_wait(&s->phase, SLOT_UNSHARED);
+		phase = __atomic_load_n(&s->phase, __ATOMIC_ACQUIRE);
+	}
+	if (phase != SLOT_GONE)
+		return;
+	s->w = NULL;
+	st->spawn_busy--;
+	w->spawning = 0;
+	worker_exec_done(st, w, s->err, s->step);
+}
+
+/* Collect every slot in flight (the loop's prepare, a reload, a drain). */
+void
+spawn_collect(struct state *st, enum spawn_wait how)
+{
+	int i;
+
+	for (i = 0; i < SPAWN_SLOTS && st->spawn_busy > 0; i++)
+		slot_collect(st, &st->spawn[i], how);
+}
+
+/* w's process exited: its slot, if it still has one, is gone too. */
+void
+spawn_settle(struct state *st, struct worker *w)
+{
+	if (w->spawning)
+		slot_collect(st, &st->spawn[w->spawning - 1], SPAWN_DRAIN);
+}
+
+/* A free slot; with all in flight, wait for the oldest to exec. */
+struct spawn_slot *
+spawn_slot(struct state *st)
+{
+	struct spawn_slot *s;
+	int i, n;
+
+	for (n = 0; n < 2 * SPAWN_SLOTS; n++) {
+		i = (st->spawn_next + n) % SPAWN_SLOTS;
+		s = &st->spawn[i];
+		slot_collect(st, s, n < SPAWN_SLOTS ? SPAWN_POLL : SPAWN_DRAIN);
+		if (s->w == NULL) {
+			st->spawn_next = (i + 1) % SPAWN_SLOTS;
+			return s;
+		}
+	}
+	fatalx_code(EXIT_BUG, "no spawn slot came free");
+}
+
+/*
+ * Clone w's process in slot s with fd as its fd 0 (and fd 1 in spawn
+ * mode), and the listener's waiter, if it has one, as fd 3. The exec's
+ * outcome comes later, to worker_exec_done. Returns the pid, or -1 with
+ * errno (the slot stays free).
  */
 pid_t
-spawn_exec(struct state *st, const struct svc_conf *sc, int fd, char **envp,
-    int *pidfd)
+spawn_start(struct state *st, struct spawn_slot *s, struct worker *w, int fd)
 {
-	struct spawn_req *r = &st->req;
+	const struct svc_conf *sc = w->svc->conf;
+	int waiter = sc->mode == MODE_POOL ? w->svc->lis.waiter : -1;
 	sigset_t all, old;
-	siginfo_t si;
 	pid_t pid;
 	int err;
 
-	r->sc = sc;
-	r->envp = envp;
-	r->pool = sc->mode == MODE_POOL;
-	r->err = 0;
+	s->sc = sc;
+	s->pool = sc->mode == MODE_POOL;
+	s->err = 0;
+	s->step = NULL;
 	/* What the ledger charged is what the worker may take (ledger.c). */
-	r->stack.rlim_cur = r->stack.rlim_max =
+	s->stack.rlim_cur = s->stack.rlim_max =
 	    sc->share.cost.one_page ? COST_EXEC_STACK : 0;
-	r->data.rlim_cur = r->data.rlim_max =
+	s->data.rlim_cur = s->data.rlim_max =
 	    sc->share.cost.one_page ? 0 : (rlim_t)sc->share.cost.user;
-	r->step = "clone";
-	*pidfd = -1;
+	if (dup2(fd, s->fd) == -1 ||
+	    (waiter != -1 && dup2(waiter, s->wfd) == -1)) {
+		err = errno;
+		(void)dup2(NULL_FD, s->fd);
+		errno = err;
+		return -1;
+	}
+	s->waiter = waiter != -1;
+	s->phase = SLOT_CLONED;
+	/* No handler may run in the child on the daemon's memory. */
 	sigfillset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, &old);
-	if (dup2(fd, HANDOVER_FD) == -1) {
-		err = errno;
-		r->step = "dup2";
-		pid = -1;
-	} else {
-		pid = clone(child_main, st->stack + st->stack_size,
-		    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_FILES | SIGCHLD,
-		    r, pidfd);
-		err = errno;
-		/* Hold no extra reference to the connection. */
-		(void)dup2(NULL_FD, HANDOVER_FD);
-	}
+	pid = clone(child_main, s->stack_top, CLONE_VM | CLONE_FILES |
+	    CLONE_CHILD_CLEARTID | SIGCHLD, s, NULL, NULL, &s->phase);
+	err = errno;
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {
+		slot_release(s);
 		errno = err;
 		return -1;
 	}
-	if (r->err) {
-		/* The child has exited: reap it now. */
-		err = r->err;
-		(void)waitid(P_PIDFD, (id_t)*pidfd, &si, WEXITED);
-		(void)close(*pidfd);
-		*pidfd = -1;
-		errno = err;
-		return -1;
-	}
+	s->held = 1;
+	s->w = w;
+	st->spawn_busy++;
+	w->spawning = (unsigned char)(s - st->spawn + 1);
 	return pid;
 }

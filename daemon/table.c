@@ -1,13 +1,83 @@
 /*
  * table.c - the worker slots: preallocated chunks and one free list, so
  * that taking and returning a slot on the accept -> spawn -> reap path
- * never allocates. The table grows only when a config is loaded.
+ * never allocates, and a hash of the live ones by pid, for the reaper.
+ * The table grows only when a config is loaded.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "myriadd.h"
+
+static unsigned
+pid_hash(const struct table *t, pid_t pid)
+{
+	return ((unsigned)pid * 2654435761U) & t->mask;
+}
+
+void
+table_add_pid(struct state *st, struct worker *w)
+{
+	struct worker **b = &st->table.bucket[pid_hash(&st->table, w->pid)];
+
+	w->hnext = *b;
+	*b = w;
+}
+
+void
+table_del_pid(struct state *st, struct worker *w)
+{
+	struct worker **pp = &st->table.bucket[pid_hash(&st->table, w->pid)];
+
+	for (; *pp; pp = &(*pp)->hnext)
+		if (*pp == w) {
+			*pp = w->hnext;
+			w->hnext = NULL;
+			return;
+		}
+}
+
+/* The live worker whose process is pid, or NULL. */
+struct worker *
+table_find_pid(struct state *st, pid_t pid)
+{
+	struct worker *w;
+
+	for (w = st->table.bucket[pid_hash(&st->table, pid)]; w; w = w->hnext)
+		if (w->pid == pid && w->state == W_LIVE)
+			return w;
+	return NULL;
+}
+
+static void
+rehash_one(struct state *st, struct worker *w, void *arg)
+{
+	(void)arg;
+	if (w->state == W_LIVE)
+		table_add_pid(st, w);
+}
+
+/* A bucket per slot at least: chains stay about one long. */
+static int
+rehash(struct state *st, int n)
+{
+	struct table *t = &st->table;
+	struct worker **b;
+	unsigned size = 64;
+
+	while (size < (unsigned)n)
+		size *= 2;
+	if (size - 1 <= t->mask && t->bucket != NULL)
+		return 0;
+	if ((b = calloc(size, sizeof(*b))) == NULL)
+		return -1;
+	free(t->bucket);
+	t->bucket = b;
+	t->mask = size - 1;
+	table_walk(st, rehash_one, NULL);
+	return 0;
+}
 
 /* Make room for n slots in use at once; -1 if out of memory. */
 int
@@ -17,6 +87,8 @@ table_reserve(struct state *st, int n)
 	struct table_chunk *c;
 	int add, i;
 
+	if (rehash(st, n) == -1)
+		return -1;
 	if (n <= t->cap)
 		return 0;
 	add = n - t->cap;

@@ -3,7 +3,6 @@
  * then KILL after the grace period), and report spawn failures, at most
  * one line a second per service.
  */
-#include <sys/pidfd.h>
 #include <errno.h>
 #include <stddef.h>
 #include <signal.h>
@@ -15,10 +14,14 @@
 void
 worker_signal(struct worker *w, int sig)
 {
-	/* The pid is not reaped yet, so neither it nor its group is reused. */
-	if (w->pid > 1)
-		(void)kill(-w->pid, sig);
-	(void)pidfd_send_signal(w->io.fd, sig, NULL, 0);
+	/*
+	 * Only a live worker is signalled: its pid is not reaped yet, so
+	 * neither the pid nor its group can be another process's.
+	 */
+	if (w->state != W_LIVE || w->pid <= 1)
+		return;
+	(void)kill(-w->pid, sig);
+	(void)kill(w->pid, sig);
 }
 
 static void
@@ -86,35 +89,59 @@ worker_free(struct state *st, struct worker *w)
 		listen_resume(st, svc);
 }
 
-/* Start w's process with fd as fd 0; on failure the slot stays W_WAIT. */
+/*
+ * Start w's process with fd as fd 0, and as fd 1 in spawn mode, where
+ * peer is the client's address. The exec's outcome comes to
+ * worker_exec_done; -1 if the clone itself failed.
+ */
 int
-worker_start(struct state *st, struct worker *w, int fd, char **envp)
+worker_start(struct state *st, struct worker *w, int fd,
+    const struct sockaddr_storage *peer)
 {
 	struct service *svc = w->svc;
-	int pidfd;
+	struct spawn_slot *s;
 	pid_t pid;
 
 	w->started = ev_now(st->loop);
+	w->failed = 0;
 	ledger_take(&st->ledger, svc->conf->share.cost.commit);
-	if ((pid = spawn_exec(st, svc->conf, fd, envp, &pidfd)) == -1) {
-		worker_failed(st, svc, st->req.step, errno);
+	s = spawn_slot(st);
+	s->envp = peer ? env_build(s, svc, fd, peer) : svc->conf->envp;
+	if ((pid = spawn_start(st, s, w, fd)) == -1) {
+		worker_failed(st, svc, "clone", errno);
 		worker_uncharge(st, svc);
 		return -1;
 	}
 	w->pid = pid;
 	w->state = W_LIVE;
 	w->stopping = 0;
-	ev_io_init(&w->io, reap_cb, pidfd, EV_READ);
-	ev_io_start(st->loop, &w->io);
+	table_add_pid(st, w);
 	svc->nlive++;
-	svc->spawned++;
 	st->live++;
-	st->spawned++;
 	if (svc->conf->mode == MODE_SPAWN && svc->conf->timeout > 0)
 		worker_timer(st, w, svc->conf->timeout);
-	log_debug("service '%s': worker %d started", svc->conf->name,
-	    (int)pid);
 	return 0;
+}
+
+/* The child exec'd (err 0) or failed at step before it could. */
+void
+worker_exec_done(struct state *st, struct worker *w, int err,
+    const char *step)
+{
+	struct service *svc = w->svc;
+
+	if (err == 0) {
+		svc->spawned++;
+		st->spawned++;
+		log_debug("service '%s': worker %d started", svc->conf->name,
+		    (int)w->pid);
+		return;
+	}
+	/* The child exits 127; the reaper gives its slot back. */
+	w->failed = 1;
+	worker_failed(st, svc, step, err);
+	if (svc->conf->mode == MODE_SPAWN && !svc->removed)
+		listen_pause(st, svc, SPAWN_BACKOFF_S);
 }
 
 /*

@@ -144,6 +144,29 @@ EOF
 	assert_output --regexp ' 0 +0 '
 }
 
+@test "a daemon started with a 16,384-slot fd table still gives each worker a 64-slot one" {
+	local port pid
+	port=$(free_port)
+	# fd 9999 open at exec: myriadd closes it, but an fd table never
+	# shrinks, and a plain fork would copy all of it into every worker
+	printf '#!/bin/bash\nexec 9999</dev/null\nexec "$@"\n' >"$BATS_TEST_TMPDIR/highfd"
+	chmod +x "$BATS_TEST_TMPDIR/highfd"
+	DAEMON_WRAP=$BATS_TEST_TMPDIR/highfd start_daemon <<EOF
+[e]
+listen = 127.0.0.1:$port
+exec = $W/echo
+EOF
+	run grep '^FDSize:' "/proc/$DAEMON_PID/status"
+	assert_output $'FDSize:\t16384'
+	hold_connections 1 "$port"
+	wait_for 5 has_workers "$DAEMON_PID" 1
+	pid=$(workers_of "$DAEMON_PID")
+	run grep '^FDSize:' "/proc/$pid/status"
+	assert_output $'FDSize:\t64'
+	run ls "/proc/$pid/fd"
+	assert_output $'0\n1\n2'
+}
+
 @test "user and group: the worker runs with the service's credentials" {
 	local port pid
 	port=$(free_port)

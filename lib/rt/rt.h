@@ -69,6 +69,12 @@
  * fd 0 a connected socket, pipe or file (spawn mode, inetd nowait,
  * tcpserver): handler(0, 1) once, its result is the exit code; fd 0 a
  * listening socket (pool mode): accept, handler(fd, fd), close, forever.
+ * Between connections a pool worker waits in accept, unless RT_WAIT_FD is
+ * an epoll instance (myriadd passes one watching fd 0, whose socket it
+ * makes non-blocking): then it waits there. accept allocates the new
+ * socket's inode and file before it sleeps, about 1.2 KiB of kernel memory
+ * per idle worker; epoll_wait allocates nothing, and epoll wakes one
+ * waiter per connection.
  * Every read waits at most the idle timeout (RT_IDLE_TIMEOUT seconds from
  * the environment, default 30) and every socket write likewise, so a
  * silent client never holds a worker forever.
@@ -89,6 +95,8 @@
 #define RT_EXIT_OK	0
 #define RT_EXIT_BADINPUT 100
 #define RT_EXIT_TEMP	111
+
+#define RT_WAIT_FD	3	/* pool mode: myriadd's epoll instance, if any */
 
 /* A connection handler: read from in, write to out, return an exit code. */
 typedef int rt_handler(int in, int out);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,10 +24,20 @@ is_listening(int fd)
 	return on;
 }
 
+/* An epoll instance on RT_WAIT_FD: myriadd's waiter for fd 0. */
+static int
+has_waiter(void)
+{
+	struct epoll_event ev;
+
+	return epoll_wait(RT_WAIT_FD, &ev, 1, 0) != -1;
+}
+
 /* Wait for a connection when accept failed; never spin. */
 static void
-wait_to_accept(int err)
+wait_to_accept(int err, int waiter)
 {
+	struct epoll_event ev;
 	struct pollfd pfd;
 
 	switch (err) {
@@ -35,6 +46,10 @@ wait_to_accept(int err)
 	case EPROTO:
 		return;
 	case EAGAIN:		/* the daemon made the socket non-blocking */
+		if (waiter) {
+			(void)epoll_wait(RT_WAIT_FD, &ev, 1, -1);
+			return;
+		}
 		pfd.fd = 0;
 		pfd.events = POLLIN;
 		(void)poll(&pfd, 1, -1);
@@ -54,15 +69,16 @@ wait_to_accept(int err)
 int
 rt_serve(rt_handler *handler)
 {
-	int fd;
+	int fd, waiter;
 
 	rt_state.bounded_fd = -1;
 	if (!is_listening(0))
 		return handler(0, 1);
+	waiter = has_waiter();
 	for (;;) {
 		fd = accept4(0, NULL, NULL, SOCK_CLOEXEC);
 		if (fd == -1) {
-			wait_to_accept(errno);
+			wait_to_accept(errno, waiter);
 			continue;
 		}
 		(void)handler(fd, fd);
