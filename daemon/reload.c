@@ -186,6 +186,8 @@ reload_apply(struct state *st, struct conf *nc)
 
 	if (capacity_plan(st, nc) == -1 || (plan = plan_make(st, nc)) == NULL)
 		return -1;
+	/* Children not yet exec'd read the configs about to be freed. */
+	spawn_collect(st, SPAWN_DRAIN);
 	plan_apply(st, nc, plan);
 	free(plan);
 	/* The services own their svc_conf now. */
