@@ -133,7 +133,7 @@ $(B)/daemon/%.o: daemon/%.c $(wildcard daemon/*.h) $(B)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(DCFLAGS) -c -o $@ $<
 $(B)/myriadd: $(DAEMON_OBJS)
-	$(CC) $(DCFLAGS) -o $@ $^ -lev -linih
+	$(CC) $(DCFLAGS) -pthread -o $@ $^ -lev -linih
 $(B)/myriadctl: $(B)/daemon/myriadctl.o
 	$(CC) $(DCFLAGS) -o $@ $^
 

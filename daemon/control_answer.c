@@ -134,7 +134,7 @@ worker_state(const struct worker *w)
 {
 	if (w->stopping)
 		return "stopping";
-	if (w->svc->conf->mode == MODE_POOL && proc_waiting(w->pid))
+	if (w->svc->conf->mode == MODE_POOL && w->fp.idle)
 		return "idle";
 	return "live";
 }

@@ -1,134 +1,80 @@
 /*
- * footprint.c - what every worker costs. A timer walks the worker table a
- * few milliseconds at a time and reads each live worker's smaps_rollup
- * (Rss, Pss, Private_*: the kernel's own figures, which statm cannot give);
- * status (VmPTE) and maps (VMAs) only when those changed or are old.
+ * footprint.c - what every worker costs. A sweep moves a cursor through
+ * the worker table, hands the sampler thread (sampler.c) a batch of live,
+ * settled workers at a time and writes back what it read, if the slot
+ * still holds the same process. Sweeps run only when figures are asked
+ * for: one at once, then one a second while someone keeps asking.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "myriadd.h"
 
-#define SWEEP_TICK_S	0.005	/* between two batches */
-#define SWEEP_HURRY_S	0.001	/* the same, when a client waits */
-#define SWEEP_BUDGET_S	0.004	/* longest batch */
-#define SWEEP_CHECK	8	/* workers between two looks at the clock */
 #define SWEEP_WATCHED_S	1.0	/* a sweep a second while watched */
-#define SWEEP_IDLE_S	10.0	/* otherwise one every ten seconds */
 #define WATCH_S		60.0	/* watched: figures asked for since */
 #define FRESH_S		1.5	/* sweeps this recent are answered from */
 #define DETAIL_MAX_S	30.0	/* status and maps re-read at least this often */
 #define SETTLE_S	0.2	/* a worker younger than this is still starting */
-#define PROC_BUF	4096
 
-/* The number after "\nKEY" (KEY ends with ':'), 0 if absent. */
-static unsigned
-field(const char *buf, const char *key)
-{
-	const char *p = strstr(buf, key);
-
-	return p ? (unsigned)strtoul(p + strlen(key), NULL, 10) : 0;
-}
-
-/* Lines of /proc/PID/maps, read in pieces: a foreign worker may have many. */
+/* Fill the batch from the cursor; the number of items. */
 static int
-maps_count(pid_t pid, int vsyscall)
-{
-	char path[PROC_PATH_MAX], buf[PROC_BUF];
-	ssize_t n, i;
-	int fd, lines = 0;
-
-	proc_path(path, pid, "maps");
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		for (i = 0; i < n; i++)
-			lines += buf[i] == '\n';
-	(void)close(fd);
-	return n == -1 ? -1 : lines - (lines > 0 ? vsyscall : 0);
-}
-
-/* Rss, Pss and private kB from smaps_rollup; -1 if the worker is gone. */
-static int
-rollup_read(pid_t pid, unsigned kb[3])
-{
-	char buf[PROC_BUF];
-
-	/* A zombie has no mm left: the read is empty, it is reaped soon. */
-	if (proc_read(pid, "smaps_rollup", buf, sizeof(buf)) == -1)
-		return -1;
-	kb[0] = field(buf, "\nRss:");
-	kb[1] = field(buf, "\nPss:");
-	kb[2] = field(buf, "\nPrivate_Clean:") + field(buf, "\nPrivate_Dirty:");
-	return 0;
-}
-
-/* Page tables and mappings: they change only with the pages mapped. */
-static int
-tables_read(pid_t pid, struct footprint *f, int vsyscall)
-{
-	char buf[PROC_BUF];
-	int vmas;
-
-	if (proc_read(pid, "status", buf, sizeof(buf)) == -1 ||
-	    (vmas = maps_count(pid, vsyscall)) == -1)
-		return -1;
-	f->pte_kb = field(buf, "\nVmPTE:");
-	f->vmas = (unsigned)vmas;
-	return 0;
-}
-
-/* Look at one live worker; a pid that died meanwhile keeps what it had. */
-static void
-sample(struct sampler *s, struct worker *w, ev_tstamp now)
-{
-	struct footprint *f = &w->fp;
-	unsigned kb[3];
-
-	/* Mid-exec figures are the daemon's, then the kernel-made stack's. */
-	if (now - w->started < SETTLE_S || rollup_read(w->pid, kb) == -1)
-		return;
-	if (f->detailed == 0 || kb[0] != f->rss_kb || kb[2] != f->priv_kb ||
-	    now - f->detailed > DETAIL_MAX_S) {
-		if (tables_read(w->pid, f, s->vsyscall) == -1)
-			return;
-		f->detailed = now;
-		s->details++;
-	}
-	f->rss_kb = kb[0];
-	f->pss_kb = kb[1];
-	f->priv_kb = kb[2];
-	f->sampled = now;
-	s->sampled++;
-}
-
-/* Move the cursor until the budget is spent; 1 when the sweep is done. */
-static int
-sweep_batch(struct state *st, ev_tstamp now)
+batch_fill(struct state *st, ev_tstamp now)
 {
 	struct sampler *s = &st->sampler;
-	ev_tstamp deadline = ev_time() + SWEEP_BUDGET_S;
+	struct fp_item *it;
 	struct worker *w;
 	int n = 0;
 
-	while (s->chunk != NULL) {
+	while (s->chunk != NULL && n < FP_BATCH) {
 		if (s->index == s->chunk->n) {
 			s->chunk = s->chunk->next;
 			s->index = 0;
 			continue;
 		}
 		w = &s->chunk->slot[s->index++];
-		if (w->state != W_LIVE)
+		/* Mid-exec figures are the daemon's, then the kernel stack's. */
+		if (w->state != W_LIVE || w->spawning ||
+		    now - w->started < SETTLE_S)
 			continue;
-		sample(s, w, now);
-		if (++n % SWEEP_CHECK == 0 && ev_time() > deadline)
-			return 0;
+		it = &s->item[n++];
+		it->w = w;
+		it->pid = w->pid;
+		it->pool = w->svc->conf->mode == MODE_POOL;
+		it->detail = !w->fp.sampled ||
+		    now - w->fp.detailed_s > DETAIL_MAX_S;
+		it->rss_kb = w->fp.rss_kb;
+		it->priv_kb = w->fp.priv_kb;
 	}
-	return 1;
+	return s->nitems = n;
+}
+
+/* Take the figures of the batch; a pid that died meanwhile keeps its old. */
+static void
+batch_apply(struct state *st, ev_tstamp now)
+{
+	struct sampler *s = &st->sampler;
+	const struct fp_item *it;
+	struct footprint *f;
+	int i;
+
+	for (i = 0; i < s->nitems; i++) {
+		it = &s->item[i];
+		if (!it->ok || it->w->state != W_LIVE || it->w->pid != it->pid)
+			continue;
+		f = &it->w->fp;
+		if (it->detail) {
+			f->pte_kb = it->pte_kb;
+			f->vmas = it->vmas;
+			f->detailed_s = (unsigned)now;
+			s->details++;
+		}
+		f->rss_kb = it->rss_kb;
+		f->pss_kb = it->pss_kb;
+		f->priv_kb = it->priv_kb;
+		f->idle = it->idle;
+		f->sampled = 1;
+		s->sampled++;
+	}
 }
 
 static void
@@ -139,11 +85,35 @@ arm(struct state *st, double after)
 	ev_timer_start(st->loop, &st->sampler.tick);
 }
 
-static double
-period(struct state *st)
+static void
+sweep_end(struct state *st)
 {
-	return ev_now(st->loop) - st->sampler.watched < WATCH_S ?
-	    SWEEP_WATCHED_S : SWEEP_IDLE_S;
+	struct sampler *s = &st->sampler;
+
+	s->running = 0;
+	s->swept = s->started;
+	s->sweep_s = ev_time() - s->started;
+	s->last_sampled = s->sampled;
+	s->last_details = s->details;
+	s->sweeps++;
+	if (ev_now(st->loop) - s->watched < WATCH_S)
+		arm(st, s->swept + SWEEP_WATCHED_S - ev_now(st->loop));
+	control_swept(st);
+}
+
+/* The next batch to the thread, or the end of the sweep. */
+static void
+sweep_next(struct state *st)
+{
+	struct sampler *s = &st->sampler;
+	ev_tstamp begin = ev_time();
+
+	if (batch_fill(st, ev_now(st->loop)) > 0)
+		sampler_post(s);
+	else
+		sweep_end(st);
+	if (ev_time() - begin > s->stall_max_s)
+		s->stall_max_s = ev_time() - begin;
 }
 
 static void
@@ -156,71 +126,47 @@ sweep_start(struct state *st)
 	s->chunk = st->table.chunks;
 	s->index = 0;
 	s->sampled = s->details = 0;
+	sweep_next(st);
 }
 
 static void
-sweep_end(struct state *st)
+done_cb(struct ev_loop *loop, ev_async *a, int revents)
 {
+	struct state *st = ev_userdata(loop);
 	struct sampler *s = &st->sampler;
+	ev_tstamp begin = ev_time();
 
-	s->running = 0;
-	s->hurry = 0;
-	s->swept = s->started;
-	s->sweep_s = ev_time() - s->started;
-	s->last_sampled = s->sampled;
-	s->last_details = s->details;
-	s->sweeps++;
-	arm(st, s->swept + period(st) - ev_now(st->loop));
-	control_swept(st);
+	(void)a;
+	(void)revents;
+	s->busy = 0;
+	batch_apply(st, ev_now(loop));
+	if (ev_time() - begin > s->stall_max_s)
+		s->stall_max_s = ev_time() - begin;
+	sweep_next(st);
 }
 
 static void
 tick_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct state *st = ev_userdata(loop);
-	struct sampler *s = &st->sampler;
-	ev_tstamp begin, wait;
 
 	(void)t;
 	(void)revents;
-	if (!s->running) {
-		wait = s->swept + period(st) - ev_now(loop);
-		if (wait > 0 && !s->hurry) {
-			arm(st, wait);
-			return;
-		}
+	if (!st->sampler.running)
 		sweep_start(st);
-	}
-	begin = ev_time();
-	if (sweep_batch(st, ev_now(loop)))
-		sweep_end(st);
-	else
-		arm(st, s->hurry ? SWEEP_HURRY_S : SWEEP_TICK_S);
-	if (ev_time() - begin > s->tick_max_s)
-		s->tick_max_s = ev_time() - begin;
 }
 
 void
 footprint_init(struct state *st)
 {
 	struct sampler *s = &st->sampler;
-	char buf[PROC_BUF];
-	int fd;
-	ssize_t n;
 
 	memset(s, 0, sizeof(*s));
-	/* [vsyscall] is listed by every process, or by none. */
-	if ((fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC)) != -1) {
-		while ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
-			buf[n] = '\0';
-			if (strstr(buf, "[vsyscall]"))
-				s->vsyscall = 1;
-		}
-		(void)close(fd);
-	}
-	s->swept = -SWEEP_IDLE_S;
+	s->swept = -WATCH_S;
 	ev_init(&s->tick, tick_cb);
-	arm(st, 0);
+	ev_async_init(&s->done, done_cb);
+	ev_async_start(st->loop, &s->done);
+	sampler_start(s, st->loop);
 }
 
 /* The latest time an unsampled live worker will have settled, or 0. */
@@ -230,7 +176,7 @@ latest_settled(struct state *st, struct worker *w, void *arg)
 	ev_tstamp *latest = arg;
 
 	(void)st;
-	if (w->state == W_LIVE && w->fp.sampled == 0 &&
+	if (w->state == W_LIVE && !w->fp.sampled &&
 	    w->started + SETTLE_S > *latest)
 		*latest = w->started + SETTLE_S;
 }
@@ -265,11 +211,10 @@ footprint_want(struct state *st, ev_tstamp need)
 	struct sampler *s = &st->sampler;
 
 	s->watched = ev_now(st->loop);
-	if (footprint_fresh(st, need))
+	if (footprint_fresh(st, need) || s->running)
 		return;
-	s->hurry = 1;
-	if (!s->running)
-		arm(st, 0);
+	/* A sweep started before need would not do: start it then. */
+	arm(st, need - ev_now(st->loop));
 }
 
 static void
@@ -310,8 +255,8 @@ footprint_stats(struct state *st)
 	struct sampler *s = &st->sampler;
 
 	log_info("stats: footprints: %ld sweeps, the last %.1f ms for %ld "
-	    "workers (%ld detailed), longest batch %.2f ms", s->sweeps,
+	    "workers (%ld detailed), longest loop stall %.2f ms", s->sweeps,
 	    s->sweep_s * 1e3, s->last_sampled, s->last_details,
-	    s->tick_max_s * 1e3);
-	s->tick_max_s = 0;
+	    s->stall_max_s * 1e3);
+	s->stall_max_s = 0;
 }

@@ -23,8 +23,8 @@
  * A digest of what the worker's fds are (number and object), so that a
  * connection taken since, even into a reused number, shows; -1 if unknown.
  */
-static long
-fds_digest(pid_t pid)
+static int
+fds_digest(pid_t pid, unsigned *digest)
 {
 	char path[320], link[64];
 	unsigned long sum = 0, h;
@@ -51,7 +51,8 @@ fds_digest(pid_t pid)
 		sum += h * 2654435761UL;
 	}
 	(void)closedir(dir);
-	return (long)(sum & 0x7fffffffffffffffUL);
+	*digest = (unsigned)(sum ^ (sum >> 32));
+	return 0;
 }
 
 /* Out of time, or /proc cannot tell: plain TERM. */
@@ -64,6 +65,7 @@ retire_now(struct state *st, struct worker *w)
 void
 retire_poll(struct state *st, struct worker *w)
 {
+	unsigned digest;
 	char state;
 
 	if (ev_now(st->loop) - w->retired >= st->conf->grace) {
@@ -72,7 +74,7 @@ retire_poll(struct state *st, struct worker *w)
 	}
 	if (w->retire_step == 0) {
 		/* Taken before the accept check: it then holds no connection. */
-		if ((w->retire_fds = fds_digest(w->pid)) == -1) {
+		if (fds_digest(w->pid, &w->retire_fds) == -1) {
 			retire_now(st, w);
 			return;
 		}
@@ -89,7 +91,7 @@ retire_poll(struct state *st, struct worker *w)
 		worker_timer(st, w, RETIRE_STOP_S);
 		return;
 	}
-	if (fds_digest(w->pid) == w->retire_fds) {
+	if (fds_digest(w->pid, &digest) == 0 && digest == w->retire_fds) {
 		retire_now(st, w);
 		return;
 	}

@@ -19,34 +19,48 @@ pid_hash(const struct table *t, pid_t pid)
 void
 table_add_pid(struct state *st, struct worker *w)
 {
-	struct worker **b = &st->table.bucket[pid_hash(&st->table, w->pid)];
+	struct table *t = &st->table;
+	unsigned i = pid_hash(t, w->pid);
 
-	w->hnext = *b;
-	*b = w;
+	while (t->bypid[i] != NULL)
+		i = (i + 1) & t->mask;
+	t->bypid[i] = w;
 }
 
+/* Linear probing: close the gap by moving back what probed past it. */
 void
 table_del_pid(struct state *st, struct worker *w)
 {
-	struct worker **pp = &st->table.bucket[pid_hash(&st->table, w->pid)];
+	struct table *t = &st->table;
+	unsigned i = pid_hash(t, w->pid), j, home;
 
-	for (; *pp; pp = &(*pp)->hnext)
-		if (*pp == w) {
-			*pp = w->hnext;
-			w->hnext = NULL;
+	while (t->bypid[i] != w) {
+		if (t->bypid[i] == NULL)
 			return;
-		}
+		i = (i + 1) & t->mask;
+	}
+	t->bypid[i] = NULL;
+	for (j = (i + 1) & t->mask; t->bypid[j] != NULL; j = (j + 1) & t->mask) {
+		home = pid_hash(t, t->bypid[j]->pid);
+		/* Stays if its home lies cyclically in (i, j]. */
+		if (((j - home) & t->mask) < ((j - i) & t->mask))
+			continue;
+		t->bypid[i] = t->bypid[j];
+		t->bypid[j] = NULL;
+		i = j;
+	}
 }
 
 /* The live worker whose process is pid, or NULL. */
 struct worker *
 table_find_pid(struct state *st, pid_t pid)
 {
-	struct worker *w;
+	struct table *t = &st->table;
+	unsigned i;
 
-	for (w = st->table.bucket[pid_hash(&st->table, pid)]; w; w = w->hnext)
-		if (w->pid == pid && w->state == W_LIVE)
-			return w;
+	for (i = pid_hash(t, pid); t->bypid[i] != NULL; i = (i + 1) & t->mask)
+		if (t->bypid[i]->pid == pid)
+			return t->bypid[i];
 	return NULL;
 }
 
@@ -58,22 +72,23 @@ rehash_one(struct state *st, struct worker *w, void *arg)
 		table_add_pid(st, w);
 }
 
-/* A bucket per slot at least: chains stay about one long. */
+/* At most three quarters full: probes stay short. */
 static int
 rehash(struct state *st, int n)
 {
 	struct table *t = &st->table;
-	struct worker **b;
+	struct worker **old = t->bypid;
 	unsigned size = 64;
 
-	while (size < (unsigned)n)
+	while (size / 4 * 3 < (unsigned)n)
 		size *= 2;
-	if (size - 1 <= t->mask && t->bucket != NULL)
+	if (old != NULL && size - 1 <= t->mask)
 		return 0;
-	if ((b = calloc(size, sizeof(*b))) == NULL)
+	if ((t->bypid = calloc(size, sizeof(*t->bypid))) == NULL) {
+		t->bypid = old;
 		return -1;
-	free(t->bucket);
-	t->bucket = b;
+	}
+	free(old);
 	t->mask = size - 1;
 	table_walk(st, rehash_one, NULL);
 	return 0;
