@@ -68,8 +68,8 @@ refused_by() {
 		cat "$DAEMON_LOG" >&2
 		return 1
 	}
-	! daemon_said 'ready'
-	! listening "$PORT"
+	refute daemon_said 'ready'
+	refute listening "$PORT"
 	[ "$(worker_count "$DAEMON_PID")" -eq 0 ]
 }
 
@@ -111,7 +111,8 @@ EOF
 	restart_daemon
 	cap=$(capped_to)
 	echo "# capped to $cap workers in 64 MiB" >&3
-	[ "$cap" -gt 100 ] && [ "$cap" -lt 10000 ]
+	[ "$cap" -gt 100 ]
+	[ "$cap" -lt 10000 ]
 	# fill the cap with held connections for 30 s; more clients queue
 	"$B/bench/loadgen" -c 64 -n "$cap" -t 60 -s x -H 30 \
 	    "127.0.0.1:$PORT" >"$BATS_TEST_TMPDIR/hold.out" 2>&1 3>&- &
@@ -123,7 +124,7 @@ EOF
 	wait "$hold"
 	grep -q "^oom_kill 0$" "$cg/memory.oom_control"
 	grep -q "^under_oom 0$" "$cg/memory.oom_control"
-	! daemon_said 'unable to spawn'
+	refute daemon_said 'unable to spawn'
 	kill -0 "$DAEMON_PID"
 	echo "# $(cat "$BATS_TEST_TMPDIR/hold.out"), memcg max usage $(cat "$cg/memory.max_usage_in_bytes") B" >&3
 }
@@ -139,7 +140,8 @@ EOF
 	refused_by "pids: the workers need 1000, $cg can give [0-9]*"
 	conf_asking 1000 pool hello cap
 	restart_daemon
-	[ "$(capped_to)" -gt 0 ] && [ "$(capped_to)" -le 300 ]
+	[ "$(capped_to)" -gt 0 ]
+	[ "$(capped_to)" -le 300 ]
 	wait_for 10 has_workers "$DAEMON_PID" "$(capped_to)"
 	[ "$(cat "$cg/pids.current")" -le 300 ]
 }
@@ -162,12 +164,13 @@ EOF
 	restart_daemon
 	cap=$(capped_to)
 	echo "# capped to $cap workers under strict overcommit" >&3
-	[ "$cap" -gt 0 ] && [ "$cap" -lt 1000 ]
+	[ "$cap" -gt 0 ]
+	[ "$cap" -lt 1000 ]
 	run "$B/bench/loadgen" -c 32 -n 3000 -t 30 -s 'GET / HTTP/1.0\r\n\r\n' \
 	    -e 50 "127.0.0.1:$PORT"
 	restore_overcommit
 	assert_success
-	! daemon_said 'unable to spawn'
+	refute daemon_said 'unable to spawn'
 	daemon_said 'commit held'
 }
 

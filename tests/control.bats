@@ -197,7 +197,8 @@ EOF
 	assert_line "open at end: 0"
 	ms=$(sed -n 's/^last closed after \([0-9]*\) ms$/\1/p' "$BATS_TEST_TMPDIR/peer.out")
 	echo "# the last idle client closed after $ms ms" >&3
-	[ "$ms" -ge 4500 ] && [ "$ms" -le 5500 ]
+	[ "$ms" -ge 4500 ]
+	[ "$ms" -le 5500 ]
 	[ "$(daemon_count 'control: 64 clients already')" -le 2 ]
 	run ctl status
 	assert_success

@@ -42,7 +42,7 @@ EOF
 	run timeout 10 "$B/myriadd" -f "$BATS_TEST_TMPDIR/myriad.conf"
 	assert_failure 100
 	assert_output "$BATS_TEST_TMPDIR/myriad.conf:9: service 'bad': workers 'none': not a number"
-	! listening "$port"
+	refute listening "$port"
 }
 
 @test "-n with a malformed config: the same message, exit 100" {

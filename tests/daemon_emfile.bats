@@ -34,7 +34,7 @@ EOF
 	prlimit --pid "$DAEMON_PID" --nofile=$((fds + 8)):$((fds + 8))
 	hold_connections 60 "$port"
 	wait_for 10 has_workers "$DAEMON_PID" 60
-	! daemon_said "unable to accept"
+	refute daemon_said "unable to accept"
 	# ...and with none to spare accept fails: the listener pauses
 	prlimit --pid "$DAEMON_PID" --nofile="$fds:$((fds + 8))"
 	hammer "$port" 5
@@ -56,5 +56,5 @@ EOF
 	run timeout 3 socat -t 2 - "TCP:127.0.0.1:$port" <<<"recovered"
 	assert_output "recovered"
 	[ "$(daemon_count 'spawn failures')" -eq 0 ]
-	! daemon_said "unable to spawn"
+	refute daemon_said "unable to spawn"
 }

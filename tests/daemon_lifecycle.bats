@@ -31,7 +31,7 @@ EOF
 	all_gone "$BATS_TEST_TMPDIR/workers"
 	daemon_said "myriadd: stopping on signal 15: 25 workers"
 	daemon_said "myriadd: exiting: spawned 25, reaped 25, spawn failures 0"
-	! listening "$port"
+	refute listening "$port"
 }
 
 @test "SIGINT stops the daemon the same way" {

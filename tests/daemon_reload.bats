@@ -97,11 +97,11 @@ EOF
 	for f in ab1 ab3 ab4; do
 		grep -E "^(Complete|Failed) requests|^   \\(" "$BATS_TEST_TMPDIR/$f" | sed "s/^/$f: /" >&2
 		grep -qE '^Failed requests: +0$' "$BATS_TEST_TMPDIR/$f"
-		! grep -q 'Non-2xx' "$BATS_TEST_TMPDIR/$f"
+		refute grep -q 'Non-2xx' "$BATS_TEST_TMPDIR/$f"
 		[ "$(sed -n 's/^Complete requests: *//p' "$BATS_TEST_TMPDIR/$f")" -gt 100 ]
 	done
 	wait_for 10 has_workers "$DAEMON_PID" 32
-	! listening "$p2"
+	refute listening "$p2"
 }
 
 @test "a broken config on SIGHUP is reported with FILE:LINE, the old one keeps serving" {
@@ -148,7 +148,7 @@ EOF
 	reload
 	daemon_said "myriadd: warning: service 'taken': unable to listen on 127.0.0.1:$busy: Address already in use"
 	daemon_said "reload failed, keeping the previous configuration"
-	! listening "$((port + 1))"
+	refute listening "$((port + 1))"
 	run socat -t 5 - "TCP:127.0.0.1:$port" <<<"still here"
 	assert_output "still here"
 }
@@ -181,7 +181,7 @@ exec = $W/qotd
 EOF
 	reload
 	[ "$(socket_inode "$p1")" = "$ino1" ]
-	! listening "$p2"
+	refute listening "$p2"
 	[ "$(socket_inode "$p3")" != "$ino2" ]
 	run socat -t 5 - "TCP:127.0.0.1:$p3" </dev/null
 	assert_output --partial Hamming
@@ -209,7 +209,7 @@ listen = 127.0.0.1:$p2
 exec = $W/echo
 EOF
 	reload
-	! listening "$p1"
+	refute listening "$p1"
 	for pid in $(cat "$BATS_TEST_TMPDIR/held"); do alive "$pid"; done
 	kill_group "$HOLD_PGID"
 	wait_for 5 all_gone "$BATS_TEST_TMPDIR/held"

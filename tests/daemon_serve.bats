@@ -115,7 +115,7 @@ EOF
 	run "$B/myriadd" -n -f "$BATS_TEST_TMPDIR/myriad.conf"
 	assert_success
 	assert_output "$BATS_TEST_TMPDIR/myriad.conf: configuration OK"
-	! listening "$port"
+	refute listening "$port"
 }
 
 @test "a worker gets fds 0-2 only, a small fd table, its own group, no new privileges" {

@@ -95,5 +95,6 @@ C
 	run bash -c "grep -v vsyscall /proc/$pid/maps | while read -r range _; do
 		echo \$((16#\${range%-*} / 2097152)); done"
 	kill "$pid"
-	[ "${#lines[@]}" -eq 2 ] && [ "${lines[0]}" = "${lines[1]}" ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[0]}" = "${lines[1]}" ]
 }

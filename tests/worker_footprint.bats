@@ -89,7 +89,8 @@ measure() {
 		hw=$(stack_high_water "$pid" $((16#$page)) 1536)
 		[ "$hw" -gt "$max_hw" ] && max_hw=$hw
 	done
-	[ "$max_hw" -gt 0 ] && [ "$max_hw" -le 1536 ]
+	[ "$max_hw" -gt 0 ]
+	[ "$max_hw" -le 1536 ]
 
 	printf '# %-8s %d workers: private %d B each (total %d B = %d pages), VmPTE <= 12 KiB, <= 3 VMAs; memcg %s B/worker; %d served; stack high water %d of 1536 B\n' \
 	    "$worker" "$N" $PAGE "$after" $((after / PAGE)) "$per_worker" \
@@ -134,7 +135,9 @@ measure() {
 		    "$BATS_TEST_TMPDIR/plain")
 		printf '# plain %-8s %d workers: private %d B, VmPTE %d B, %d VMAs, memcg %s B/worker\n' \
 		    "$worker" "$N" "$priv" "$pte" "$vmas" "$per_worker" >&3
-		[ "$priv" -gt $PAGE ] && [ "$pte" -gt 12288 ] && [ "$vmas" -gt 3 ]
+		[ "$priv" -gt $PAGE ]
+		[ "$pte" -gt 12288 ]
+		[ "$vmas" -gt 3 ]
 		teardown_common
 		OWNED_PGIDS= OWNED_CGROUPS=
 	done

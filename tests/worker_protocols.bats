@@ -62,7 +62,8 @@ check_daytime() {
 	assert_output --regexp '^(Sun|Mon|Tues|Wednes|Thurs|Fri|Satur)day, [A-Z][a-z]+ [0-9]{1,2}, [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}-UTC'$'\r''$'
 	now=$(date -u +%s)
 	shown=$(date -u -d "$(echo "${output%-UTC*}" | cut -d, -f2-)" +%s)
-	[ $((now - shown)) -le 2 ] && [ $((shown - now)) -le 2 ]
+	[ $((now - shown)) -le 2 ]
+	[ $((shown - now)) -le 2 ]
 }
 
 check_time() {
@@ -71,12 +72,14 @@ check_time() {
 	assert_success
 	shown=$(TZ=UTC date -d "$output" +%s)
 	now=$(date +%s)
-	[ $((now - shown)) -le 2 ] && [ $((shown - now)) -le 2 ]
+	[ $((now - shown)) -le 2 ]
+	[ $((shown - now)) -le 2 ]
 	# exactly 4 bytes, big-endian seconds since 1900
 	run bash -c "socat -t 5 -u TCP:$ADDR - | od -An -tu1"
 	read -r b0 b1 b2 b3 <<<"$output"
 	shown=$(((b0 << 24 | b1 << 16 | b2 << 8 | b3) - 2208988800))
-	[ $((now - shown)) -le 2 ] && [ $((shown - now)) -le 2 ]
+	[ $((now - shown)) -le 2 ]
+	[ $((shown - now)) -le 2 ]
 }
 
 check_qotd() {
@@ -151,7 +154,8 @@ check_hello() {
 	elapsed=$((($(date +%s%N) - start) / 1000000))
 	assert_output "ok 1 failed 0 bytes 0"
 	# closed by the worker at 1 s, well before the client's own 5 s
-	[ "$elapsed" -ge 900 ] && [ "$elapsed" -lt 2500 ]
+	[ "$elapsed" -ge 900 ]
+	[ "$elapsed" -lt 2500 ]
 	# the same worker run by hand on a silent pipe says why it exits
 	run bash -c "sleep 3 | env -i RT_IDLE_TIMEOUT=1 $W/hello"
 	[ "$status" -eq 111 ]
