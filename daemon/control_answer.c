@@ -132,10 +132,10 @@ total_record(struct ctl_client *c)
 static const char *
 worker_state(const struct worker *w)
 {
+	if (w->retiring)
+		return "retiring";
 	if (w->stopping)
 		return "stopping";
-	if (w->svc->conf->mode == MODE_POOL && w->fp.idle)
-		return "idle";
 	return "live";
 }
 

@@ -1,24 +1,23 @@
 /*
  * footprint.c - what every worker costs. A sweep moves a cursor through
- * the worker table, hands the sampler thread (sampler.c) a batch of live,
- * settled workers at a time and writes back what it read, if the slot
- * still holds the same process. Sweeps run only when figures are asked
- * for: one at once, then one a second while someone keeps asking.
+ * the worker table, hands the sampler threads (sampler.c) a batch of
+ * live, settled workers at a time and writes back what they read, if the
+ * slot still holds the same process. A sweep runs only when figures are
+ * asked for and the last complete one is older than FRESH_S: the daemon
+ * reads nothing while nobody looks.
  */
 #include <string.h>
 
 #include "log.h"
 #include "myriadd.h"
 
-#define SWEEP_WATCHED_S	1.0	/* a sweep a second while watched */
-#define WATCH_S		60.0	/* watched: figures asked for since */
 #define FRESH_S		1.5	/* sweeps this recent are answered from */
 #define DETAIL_MAX_S	30.0	/* status and maps re-read at least this often */
 #define SETTLE_S	0.2	/* a worker younger than this is still starting */
 
-/* Fill the batch from the cursor; the number of items. */
+/* Fill a batch from the cursor; the number of items. */
 static int
-batch_fill(struct state *st, ev_tstamp now)
+batch_fill(struct state *st, struct fp_batch *b, ev_tstamp now)
 {
 	struct sampler *s = &st->sampler;
 	struct fp_item *it;
@@ -36,29 +35,28 @@ batch_fill(struct state *st, ev_tstamp now)
 		if (w->state != W_LIVE || w->spawning ||
 		    now - w->started < SETTLE_S)
 			continue;
-		it = &s->item[n++];
+		it = &b->item[n++];
 		it->w = w;
 		it->pid = w->pid;
-		it->pool = w->svc->conf->mode == MODE_POOL;
 		it->detail = !w->fp.sampled ||
 		    now - w->fp.detailed_s > DETAIL_MAX_S;
 		it->rss_kb = w->fp.rss_kb;
 		it->priv_kb = w->fp.priv_kb;
 	}
-	return s->nitems = n;
+	return b->nitems = n;
 }
 
-/* Take the figures of the batch; a pid that died meanwhile keeps its old. */
+/* Take a batch's figures; a pid that died meanwhile keeps its old ones. */
 static void
-batch_apply(struct state *st, ev_tstamp now)
+batch_apply(struct state *st, struct fp_batch *b, ev_tstamp now)
 {
 	struct sampler *s = &st->sampler;
 	const struct fp_item *it;
 	struct footprint *f;
 	int i;
 
-	for (i = 0; i < s->nitems; i++) {
-		it = &s->item[i];
+	for (i = 0; i < b->nitems; i++) {
+		it = &b->item[i];
 		if (!it->ok || it->w->state != W_LIVE || it->w->pid != it->pid)
 			continue;
 		f = &it->w->fp;
@@ -71,7 +69,6 @@ batch_apply(struct state *st, ev_tstamp now)
 		f->rss_kb = it->rss_kb;
 		f->pss_kb = it->pss_kb;
 		f->priv_kb = it->priv_kb;
-		f->idle = it->idle;
 		f->sampled = 1;
 		s->sampled++;
 	}
@@ -96,21 +93,24 @@ sweep_end(struct state *st)
 	s->last_sampled = s->sampled;
 	s->last_details = s->details;
 	s->sweeps++;
-	if (ev_now(st->loop) - s->watched < WATCH_S)
-		arm(st, s->swept + SWEEP_WATCHED_S - ev_now(st->loop));
 	control_swept(st);
 }
 
-/* The next batch to the thread, or the end of the sweep. */
+/* The next batch to each idle thread, or the end of the sweep. */
 static void
 sweep_next(struct state *st)
 {
 	struct sampler *s = &st->sampler;
 	ev_tstamp begin = ev_time();
+	int i, busy = 0;
 
-	if (batch_fill(st, ev_now(st->loop)) > 0)
-		sampler_post(s);
-	else
+	for (i = 0; i < SAMPLER_THREADS; i++) {
+		if (!s->batch[i].busy &&
+		    batch_fill(st, &s->batch[i], ev_now(st->loop)) > 0)
+			sampler_post(&s->batch[i]);
+		busy += s->batch[i].busy;
+	}
+	if (busy == 0)
 		sweep_end(st);
 	if (ev_time() - begin > s->stall_max_s)
 		s->stall_max_s = ev_time() - begin;
@@ -135,14 +135,23 @@ done_cb(struct ev_loop *loop, ev_async *a, int revents)
 	struct state *st = ev_userdata(loop);
 	struct sampler *s = &st->sampler;
 	ev_tstamp begin = ev_time();
+	struct fp_batch *b;
+	int i;
 
 	(void)a;
 	(void)revents;
-	s->busy = 0;
-	batch_apply(st, ev_now(loop));
+	for (i = 0; i < SAMPLER_THREADS; i++) {
+		b = &s->batch[i];
+		if (!__atomic_load_n(&b->done, __ATOMIC_ACQUIRE))
+			continue;
+		b->done = 0;
+		b->busy = 0;
+		batch_apply(st, b, ev_now(loop));
+	}
 	if (ev_time() - begin > s->stall_max_s)
 		s->stall_max_s = ev_time() - begin;
-	sweep_next(st);
+	if (s->running)
+		sweep_next(st);
 }
 
 static void
@@ -162,7 +171,7 @@ footprint_init(struct state *st)
 	struct sampler *s = &st->sampler;
 
 	memset(s, 0, sizeof(*s));
-	s->swept = -WATCH_S;
+	s->swept = -FRESH_S;
 	ev_init(&s->tick, tick_cb);
 	ev_async_init(&s->done, done_cb);
 	ev_async_start(st->loop, &s->done);
@@ -204,13 +213,12 @@ footprint_fresh(struct state *st, ev_tstamp need)
 	return st->sampler.swept >= need;
 }
 
-/* A client waits for need: sweep every second for a while, now if due. */
+/* A client waits for a sweep started at need or later: start one. */
 void
 footprint_want(struct state *st, ev_tstamp need)
 {
 	struct sampler *s = &st->sampler;
 
-	s->watched = ev_now(st->loop);
 	if (footprint_fresh(st, need) || s->running)
 		return;
 	/* A sweep started before need would not do: start it then. */

@@ -115,7 +115,6 @@ struct footprint {
 	unsigned	pte_kb;		/* VmPTE: its page tables */
 	unsigned short	vmas;		/* lines of maps, [vsyscall] aside */
 	unsigned char	sampled;	/* figures read at least once */
-	unsigned char	idle;		/* pool: waiting for a connection */
 	unsigned	detailed_s;	/* VmPTE and vmas read then (epoch s) */
 };
 
@@ -133,10 +132,8 @@ struct fp_sum {
 struct fp_item {
 	struct worker	*w;		/* the loop's; the thread reads pid only */
 	pid_t		pid;
-	unsigned char	pool;		/* read syscall too */
 	unsigned char	detail;		/* in: read status and maps; out: read */
 	unsigned char	ok;		/* out: figures read */
-	unsigned char	idle;		/* out: waiting for a connection */
 	unsigned	rss_kb;		/* in: the last; out: now */
 	unsigned	priv_kb;	/* the same */
 	unsigned	pss_kb;		/* out */
@@ -144,23 +141,30 @@ struct fp_item {
 	unsigned	vmas;		/* out, if detail */
 };
 
-/* The sweep: a cursor into the table, batches to the sampler thread. */
-struct sampler {
-	ev_timer	tick;		/* the next sweep while watched */
-	ev_async	done;		/* the thread is through a batch */
-	struct ev_loop	*loop;		/* for the thread's ev_async_send */
+/* A sampler thread and its batch: the loop's while not busy. */
+#define SAMPLER_THREADS	2	/* one a CPU here: reads use idle time only */
+struct fp_batch {
+	struct sampler	*s;
 	pthread_t	thread;
-	sem_t		todo;		/* a batch for the thread */
-	int		busy;		/* the thread has the batch */
+	sem_t		todo;		/* posted: the batch is the thread's */
+	int		busy;		/* the thread has it */
+	int		done;		/* the thread is through it (atomic) */
 	int		nitems;
 	struct fp_item	item[FP_BATCH];
+};
+
+/* The sweep: a cursor into the table, batches to the sampler threads. */
+struct sampler {
+	ev_timer	tick;		/* a sweep asked for, to start */
+	ev_async	done;		/* a thread is through its batch */
+	struct ev_loop	*loop;		/* for the threads' ev_async_send */
+	struct fp_batch	batch[SAMPLER_THREADS];
 	struct table_chunk *chunk;	/* next slot to look at */
 	int		index;
 	int		running;	/* a sweep is under way */
 	int		vsyscall;	/* maps lists [vsyscall] on this kernel */
 	ev_tstamp	started;	/* of the sweep under way */
 	ev_tstamp	swept;		/* start of the last complete sweep */
-	ev_tstamp	watched;	/* last request for figures */
 	double		sweep_s;	/* how long the last sweep took */
 	double		stall_max_s;	/* longest loop turn on it since stats */
 	long		sampled;	/* workers in the sweep under way */
@@ -405,7 +409,7 @@ char		 proc_state(pid_t);
 
 /* sampler.c */
 void		 sampler_start(struct sampler *, struct ev_loop *);
-void		 sampler_post(struct sampler *);
+void		 sampler_post(struct fp_batch *);
 
 /* footprint.c */
 void		 footprint_init(struct state *);

@@ -81,7 +81,7 @@ EOF
 	run ctl workers hello --json
 	assert_success
 	[ "$(jq '.workers | length' <<<"$output")" -eq 3 ]
-	[ "$(jq -r '[.workers[].state] | unique | join(",")' <<<"$output")" = idle ]
+	[ "$(jq -r '[.workers[].state] | unique | join(",")' <<<"$output")" = live ]
 	[ "$(jq '[.workers[].private_bytes] | unique' -c <<<"$output")" = '[4096]' ]
 	[ "$(jq '[.workers[].vmas] | unique' -c <<<"$output")" = '[2]' ]
 	jq -r '.workers[].pid' <<<"$output" | sort >"$BATS_TEST_TMPDIR/listed"
