@@ -47,7 +47,8 @@
 #define REAP_SWEEP_S	5.0	/* look for exits whose event was lost */
 #define EXITS_BATCHES	8	/* exit event reads per wakeup */
 #define ACCEPT_BATCH	64	/* accepts per listener wakeup */
-#define SPAWN_BATCH	256	/* pool spawns per loop iteration */
+#define SPAWN_BATCH	256	/* pool spawns per loop iteration, at most */
+#define SPAWN_BATCH_S	0.002	/* and for as long: the loop serves between */
 #define RELOAD_GAP_S	0.1	/* SIGHUP bursts are coalesced over this */
 #define RETIRE_POLL_S	0.01	/* a retiring pool worker busy: look again */
 #define RETIRE_STOP_S	0.001	/* SIGSTOP sent: look whether it took */

@@ -43,12 +43,14 @@ static void
 refill_cb(struct ev_loop *loop, ev_check *c, int revents)
 {
 	struct state *st = ev_userdata(loop);
+	ev_tstamp end = ev_time() + SPAWN_BATCH_S;
 	struct worker *w;
 	int n;
 
 	(void)c;
 	(void)revents;
-	for (n = 0; n < SPAWN_BATCH && (w = st->due) != NULL; n++) {
+	for (n = 0; n < SPAWN_BATCH && (w = st->due) != NULL &&
+	    (n % 16 != 0 || ev_time() < end); n++) {
 		if ((st->due = w->next) == NULL)
 			st->due_tail = NULL;
 		w->next = NULL;

@@ -15,18 +15,6 @@ teardown() {
 	teardown_common
 }
 
-# in_cgroups DIR...: DAEMON_WRAP that starts myriadd inside those cgroups.
-in_cgroups() {
-	local w=$BATS_TEST_TMPDIR/incg
-	{
-		echo '#!/bin/sh'
-		for cg in "$@"; do echo "echo \$\$ >$cg/cgroup.procs"; done
-		echo 'exec "$@"'
-	} >"$w"
-	chmod +x "$w"
-	DAEMON_WRAP=$w
-}
-
 # The sysctls are saved to a file, restored by teardown and, should a
 # test die before it, by teardown_file (bats owns the EXIT trap).
 save_overcommit() {

@@ -146,4 +146,28 @@ EOF
 
 @test "short spawn-mode connections: every worker reaped, no zombie" {
 	short_connections 1000 64
+	# each by its exit event: the children were never scanned
+	refute daemon_said 'reaping by scanning'
+}
+
+@test "without exit events (a network namespace) the reaper scans on SIGCHLD and misses none" {
+	local port
+	port=$(free_port)
+	printf '#!/bin/sh\nip link set lo up && exec "$@"\n' >"$BATS_TEST_TMPDIR/netns"
+	chmod +x "$BATS_TEST_TMPDIR/netns"
+	DAEMON_WRAP="unshare -n $BATS_TEST_TMPDIR/netns" start_daemon <<EOF
+[hello]
+listen = 127.0.0.1:$port
+exec = $W/hello
+workers = 64
+EOF
+	daemon_said 'myriadd: reaping by scanning the children on SIGCHLD: no exit events'
+	run nsenter --net="/proc/$DAEMON_PID/ns/net" \
+	    ab -q -n 1000 -c 16 "http://127.0.0.1:$port/"
+	assert_line --regexp '^Complete requests: +1000$'
+	assert_line --regexp '^Failed requests: +0$'
+	wait_for 10 has_workers "$DAEMON_PID" 0
+	[ "$(zombie_count "$DAEMON_PID")" -eq 0 ]
+	[ "$(stat_of spawned)" -eq "$(stat_of reaped)" ]
+	[ "$(stat_of spawned)" -ge 1000 ]
 }

@@ -100,3 +100,98 @@ EOF
 	stop_daemon
 	[ "$DAEMON_STATUS" -eq 0 ]
 }
+
+# reaped_at_least N: the daemon's stats count N reaped workers or more.
+reaped_at_least() {
+	[ "$(daemon_stats 5 | sed -n 's/.* reaped \([0-9]*\).*/\1/p')" -ge "$1" ]
+}
+
+@test "10,000 pool workers killed at once: all reaped within 2 s, the control socket answers meanwhile" {
+	local port t0 t1 ms peer
+	port=$(free_port)
+	CTL=$BATS_TEST_TMPDIR/control.sock
+	READY_TIMEOUT=120 start_daemon <<EOF
+control = $CTL
+[hello]
+listen = 127.0.0.1:$port
+mode = pool
+workers = 10000
+exec = $W/hello
+EOF
+	wait_for 60 has_workers "$DAEMON_PID" 10000
+	workers_of "$DAEMON_PID" >"$BATS_TEST_TMPDIR/victims"
+	# A query sent 50 ms into the kills, needing no sweep: the loop's own
+	# latency. The client is connected already and runs at nice -10, so
+	# that 10,000 dying processes do not delay it, only the daemon.
+	nice -n -10 "$T/ctlpeer" -q nosuch -d 50 "$CTL" >"$BATS_TEST_TMPDIR/query" &
+	peer=$!
+	wait_for 5 grep -q connected "$BATS_TEST_TMPDIR/query"
+	t0=$(date +%s%N)
+	xargs -n 2500 kill -KILL <"$BATS_TEST_TMPDIR/victims"
+	wait "$peer"
+	run cat "$BATS_TEST_TMPDIR/query"
+	assert_line $'answer error\tunknown command \'nosuch\''
+	ms=$(sed -n 's/^answered after \([0-9]*\) ms$/\1/p' "$BATS_TEST_TMPDIR/query")
+	wait_for 10 reaped_at_least 10000
+	t1=$(date +%s%N)
+	echo "# 10,000 killed: all reaped in $(((t1 - t0) / 1000000)) ms; control answered in $ms ms" >&3
+	[ $(((t1 - t0) / 1000000)) -le 2000 ]
+	[ "$ms" -lt 100 ]
+	wait_for 30 has_workers "$DAEMON_PID" 10000
+	[ "$(zombie_count "$DAEMON_PID")" -eq 0 ]
+	run curl -sS --max-time 5 "http://127.0.0.1:$port/"
+	assert_output "hello, world"
+}
+
+@test "an idle one-page pool worker costs at most 50,500 bytes of machine memory" {
+	local cg base used per
+	cgroup_make memory
+	cg=$CGROUP
+	in_cgroups "$cg"
+	start_daemon <<EOF
+[seed]
+listen = 127.0.0.1:$(free_port)
+mode = pool
+workers = 1
+exec = $W/hello
+EOF
+	wait_for 10 has_workers "$DAEMON_PID" 1
+	base=$(cat "$cg/memory.usage_in_bytes")
+	cat >>"$DAEMON_CONF" <<EOF
+[hello]
+listen = 127.0.0.1:$(free_port)
+mode = pool
+workers = 10000
+exec = $W/hello
+EOF
+	kill -HUP "$DAEMON_PID"
+	wait_for 60 daemon_said 'myriadd: reloaded: '
+	wait_for 60 has_workers "$DAEMON_PID" 10001
+	used=$(cat "$cg/memory.usage_in_bytes")
+	per=$(((used - base) / 10000))
+	# the research floor, a bare exec'd one-page process, is 49,953 B
+	echo "# machine memory per idle pool worker (memory cgroup of daemon and workers): $per B" >&3
+	[ "$per" -le 50500 ]
+}
+
+@test "a held spawn-mode connection costs at most 52,000 bytes of machine memory" {
+	local cg port base used per
+	cgroup_make memory
+	cg=$CGROUP
+	in_cgroups "$cg"
+	port=$(free_port)
+	start_daemon <<EOF
+[echo]
+listen = 127.0.0.1:$port
+exec = $W/echo
+workers = 2000
+EOF
+	base=$(cat "$cg/memory.usage_in_bytes")
+	hold_connections 1000 "$port"
+	wait_for 60 has_workers "$DAEMON_PID" 1000
+	used=$(cat "$cg/memory.usage_in_bytes")
+	per=$(((used - base) / 1000))
+	# a worker, and the connection's socket the daemon accepted
+	echo "# machine memory per held connection (memory cgroup of daemon and workers): $per B" >&3
+	[ "$per" -le 52000 ]
+}

@@ -128,12 +128,10 @@ EOF
 	local cg port t ms measured budget predicted
 	cgroup_make memory
 	cg=$CGROUP
-	printf '#!/bin/sh\necho $$ >%s/cgroup.procs && exec "$@"\n' "$cg" \
-	    >"$BATS_TEST_TMPDIR/incg"
-	chmod +x "$BATS_TEST_TMPDIR/incg"
+	in_cgroups "$cg"
 	CTL=$BATS_TEST_TMPDIR/control.sock
 	port=$(free_port)
-	DAEMON_WRAP=$BATS_TEST_TMPDIR/incg start_daemon <<EOF
+	start_daemon <<EOF
 control = $CTL
 [echo]
 listen = 127.0.0.1:$(free_port)

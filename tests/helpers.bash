@@ -89,6 +89,18 @@ cgroup_make() {
 	OWNED_CGROUPS="$OWNED_CGROUPS $CGROUP"
 }
 
+# in_cgroups DIR...: DAEMON_WRAP that starts myriadd inside those cgroups.
+in_cgroups() {
+	local w=$BATS_TEST_TMPDIR/incg
+	{
+		echo '#!/bin/sh'
+		for cg in "$@"; do echo "echo \$\$ >$cg/cgroup.procs"; done
+		echo 'exec "$@"'
+	} >"$w"
+	chmod +x "$w"
+	DAEMON_WRAP=$w
+}
+
 # cgroup_remove DIR: kill what is left in it, wait, rmdir.
 cgroup_remove() {
 	local dir=$1 pid

@@ -8,8 +8,12 @@
  * -n N: open N connections and send nothing; prints "connected N", then
  *    "open after 1000 ms: K", then "last closed after MS ms" and "open at
  *    end: K" once all are closed or -t SECONDS (default 10) have passed.
+ * -q LINE: connect, print "connected", wait -d MS (default 0), send LINE
+ *    and read the answer to EOF; prints "answer LINE" and "answered after
+ *    MS ms" (from the line sent): the daemon's latency, not a new
+ *    client's start-up.
  *
- * usage: ctlpeer (-b BYTES | -n N [-t SECONDS]) PATH
+ * usage: ctlpeer (-b BYTES | -n N [-t SECONDS] | -q LINE [-d MS]) PATH
  */
 #include <errno.h>
 #include <poll.h>
@@ -77,6 +81,31 @@ big_line(const char *path, size_t bytes)
 }
 
 static int
+query(const char *path, const char *line, double delay_ms)
+{
+	char answer[4096];
+	size_t got = 0;
+	ssize_t r;
+	double t0;
+	int fd = connect_to(path);
+
+	printf("connected\n");
+	fflush(stdout);
+	(void)poll(NULL, 0, (int)delay_ms);
+	t0 = now_ms();
+	if (send(fd, line, strlen(line), MSG_NOSIGNAL) == -1 ||
+	    send(fd, "\n", 1, MSG_NOSIGNAL) == -1)
+		return 111;
+	while (got < sizeof(answer) - 1 &&
+	    (r = read(fd, answer + got, sizeof(answer) - 1 - got)) > 0)
+		got += (size_t)r;
+	answer[got] = '\0';
+	answer[strcspn(answer, "\n")] = '\0';
+	printf("answer %s\nanswered after %.0f ms\n", answer, now_ms() - t0);
+	return 0;
+}
+
+static int
 idle_clients(const char *path, int n, double limit_ms)
 {
 	struct pollfd *pfd = calloc((size_t)n, sizeof(*pfd));
@@ -122,13 +151,20 @@ int
 main(int argc, char **argv)
 {
 	long bytes = -1, n = -1;
-	double seconds = 10;
+	double seconds = 10, delay_ms = 0;
+	const char *line = NULL;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "b:n:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:d:n:q:t:")) != -1) {
 		switch (ch) {
 		case 'b':
 			bytes = atol(optarg);
+			break;
+		case 'd':
+			delay_ms = atof(optarg);
+			break;
+		case 'q':
+			line = optarg;
 			break;
 		case 'n':
 			n = atol(optarg);
@@ -140,11 +176,14 @@ main(int argc, char **argv)
 			return 100;
 		}
 	}
-	if (optind + 1 != argc || (bytes < 0) == (n < 0)) {
-		fprintf(stderr, "usage: ctlpeer (-b BYTES | -n N [-t SECONDS]) "
-		    "PATH\n");
+	if (optind + 1 != argc ||
+	    (bytes >= 0) + (n >= 0) + (line != NULL) != 1) {
+		fprintf(stderr, "usage: ctlpeer (-b BYTES | -n N [-t SECONDS] | "
+		    "-q LINE [-d MS]) PATH\n");
 		return 100;
 	}
+	if (line != NULL)
+		return query(argv[optind], line, delay_ms);
 	if (bytes >= 0)
 		return big_line(argv[optind], (size_t)bytes);
 	return idle_clients(argv[optind], (int)n, seconds * 1e3);
