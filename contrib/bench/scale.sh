@@ -1,7 +1,7 @@
 # scale.sh - the 10,000-worker measurements of contrib/bench/run (sourced):
 # a pool of HOLD one-page workers (time to ready, machine memory per
-# worker, the daemon's RSS, the footprint sweep under load) and the spawn
-# rate against the number of live workers.
+# worker, the daemon's RSS), the footprint sweep under load, and the
+# spawn rate against the number of live workers.
 
 # start_myriad CONF [CGROUP]: myriadd on CONF; waits for its ready line and
 # sets READY_S (seconds from exec to ready).
@@ -39,8 +39,34 @@ exec = $B/worker/hello
 EOF
 }
 
+# memcg_bytes CGROUP: its usage now.
+memcg_bytes() { cat "$1/memory.usage_in_bytes"; }
+
+# p99_of FILE: the p99_ms field of a loadgen line.
+p99_of() { field p99_ms <"$1"; }
+
+# load_with_request PORT OUT [CTL]: c=16 short connections to PORT into
+# OUT; with CTL, `myriadctl workers --json` 0.2 s into it, its wall time
+# in seconds into $TMP/request_s and its rows into $TMP/request_rows.
+load_with_request() {
+	local port=$1 out=$2 ctl=${3:-} lg t0
+	"$BENCH/loadgen" $LOADGEN_OPTS -c 16 -n "$SHORT" -s "$REQUEST" -e 50 \
+	    "127.0.0.1:$port" >"$out" &
+	lg=$!
+	if [ -n "$ctl" ]; then
+		sleep 0.2
+		t0=$(date +%s%N)
+		"$B/myriadctl" -s "$ctl" workers --json >"$TMP/workers.json"
+		echo "scale=3; ($(date +%s%N) - $t0) / 1000000000" | bc >"$TMP/request_s"
+		grep -o '"pid"' "$TMP/workers.json" | wc -l >"$TMP/request_rows"
+	fi
+	wait "$lg" || true
+}
+
+# A pool of HOLD: time to ready, machine memory per worker before and
+# after a footprint sweep, the daemon's RSS.
 scale_pool() {
-	local port cg one many rss p99_idle p99_sweep sweep_s
+	local port cg one many swept rss
 	port=$(free_port)
 	# the daemon with one worker, then with HOLD: the difference per worker
 	new_memcg
@@ -48,45 +74,74 @@ scale_pool() {
 	pool_conf 1 "$port"
 	start_myriad "$TMP/scale.conf" "$cg"
 	sleep 0.5
-	one=$(cat "$cg/memory.usage_in_bytes")
+	one=$(memcg_bytes "$cg")
 	stop_server
 	new_memcg
 	cg=$MEMCG
 	pool_conf "$HOLD" "$port"
 	start_myriad "$TMP/scale.conf" "$cg"
-	sleep 1
-	many=$(cat "$cg/memory.usage_in_bytes")
-	rss=$(awk '/^VmRSS/ { print $2 * 1024 }' "/proc/$SERVER_PID/status")
 	echo "pool_ready_s $READY_S" >>"$RESULTS/scale"
+	sleep 1
+	many=$(memcg_bytes "$cg")
 	echo "pool_bytes_per_worker $(((many - one) / (HOLD - 1)))" >>"$RESULTS/scale"
-	# without the reclaimable caches (the /proc inodes and dentries the
-	# footprint sampler's reads leave behind, charged to the daemon)
-	sync
-	echo 2 >/proc/sys/vm/drop_caches
-	many=$(cat "$cg/memory.usage_in_bytes")
-	echo "pool_bytes_per_worker_unreclaimable $(((many - one) / (HOLD - 1)))" >>"$RESULTS/scale"
-	echo "daemon_rss_bytes $rss" >>"$RESULTS/scale"
-	# the footprint sweep while the data plane is loaded
-	p99_idle=$("$BENCH/loadgen" $LOADGEN_OPTS -c 16 -n "$SHORT" -s "$REQUEST" -e 50 \
-	    "127.0.0.1:$port" | field p99_ms)
 	if [ -x "$B/myriadctl" ]; then
-		"$BENCH/loadgen" $LOADGEN_OPTS -c 16 -n "$SHORT" -s "$REQUEST" -e 50 \
-		    "127.0.0.1:$port" >"$TMP/sweep.load" &
-		local lg=$! t0
-		sleep 0.2
-		t0=$(date +%s%N)
-		"$B/myriadctl" -s "$TMP/control.sock" workers --json >"$TMP/workers.json"
-		sweep_s=$(echo "scale=3; ($(date +%s%N) - $t0) / 1000000000" | bc)
-		wait "$lg" || true
-		p99_sweep=$(field p99_ms <"$TMP/sweep.load")
-		echo "sweep_s $sweep_s" >>"$RESULTS/scale"
-		echo "sweep_rows $(grep -o '"pid"' "$TMP/workers.json" | wc -l)" >>"$RESULTS/scale"
-		echo "p99_idle_ms $p99_idle" >>"$RESULTS/scale"
-		echo "p99_sweep_ms $p99_sweep" >>"$RESULTS/scale"
+		"$B/myriadctl" -s "$TMP/control.sock" workers --json >/dev/null
+		swept=$(memcg_bytes "$cg")
+		echo "pool_bytes_per_worker_swept $(((swept - one) / (HOLD - 1)))" >>"$RESULTS/scale"
+		# the sweep's /proc inodes and dentries are reclaimable caches
+		sync
+		echo 2 >/proc/sys/vm/drop_caches
+		swept=$(memcg_bytes "$cg")
+		echo "pool_bytes_per_worker_swept_unreclaimable $(((swept - one) / (HOLD - 1)))" >>"$RESULTS/scale"
 	fi
+	rss=$(awk '/^VmRSS/ { print $2 * 1024 }' "/proc/$SERVER_PID/status")
+	echo "daemon_rss_bytes $rss" >>"$RESULTS/scale"
+	echo "daemon_rss_anon_bytes $(awk '/^RssAnon/ { print $2 * 1024 }' "/proc/$SERVER_PID/status")" >>"$RESULTS/scale"
 	stop_server
 	SERVER_PID=
 	say "$(cat "$RESULTS/scale")"
+}
+
+# The footprint sweep of HOLD workers under load, ROUNDS fresh pools: the
+# data plane's p99 with no request, during the first `workers --json`
+# (a full sweep reading each new worker's smaps and status), during one
+# answered from that sweep, and during one 1.6 s later (a new sweep,
+# smaps_rollup only), SWEEP_ROUNDS times. Medians go to $RESULTS/sweep.
+scale_sweep() {
+	local port i
+	[ -x "$B/myriadctl" ] || return 0
+	: >"$TMP/sweep.rounds"
+	for i in $(seq "$SWEEP_ROUNDS"); do
+		port=$(free_port)
+		pool_conf "$HOLD" "$port"
+		start_myriad "$TMP/scale.conf"
+		sleep 1
+		load_with_request "$port" "$TMP/idle.out"
+		load_with_request "$port" "$TMP/cold.out" "$TMP/control.sock"
+		local cold_s
+		cold_s=$(cat "$TMP/request_s")
+		echo "sweep_rows $(cat "$TMP/request_rows")" >"$TMP/sweep.rows"
+		load_with_request "$port" "$TMP/warm.out" "$TMP/control.sock"
+		local warm_s
+		warm_s=$(cat "$TMP/request_s")
+		sleep 1.6
+		load_with_request "$port" "$TMP/again.out" "$TMP/control.sock"
+		echo "$(p99_of "$TMP/idle.out") $cold_s $(p99_of "$TMP/cold.out") $warm_s $(p99_of "$TMP/warm.out") $(cat "$TMP/request_s") $(p99_of "$TMP/again.out")" |
+		    tee -a "$TMP/sweep.rounds" >&2
+		kill -USR1 "$SERVER_PID"
+		sleep 0.2
+		grep 'footprints:' "$TMP/myriadd.log" | tail -1 >&2
+		stop_server
+		SERVER_PID=
+	done
+	cat "$TMP/sweep.rows" >"$RESULTS/sweep"
+	local k name
+	k=1
+	for name in p99_idle_ms cold_s p99_cold_ms warm_s p99_warm_ms again_s p99_again_ms; do
+		echo "$name $(awk -v k=$k '{ print $k }' "$TMP/sweep.rounds" | median)" >>"$RESULTS/sweep"
+		k=$((k + 1))
+	done
+	cp "$TMP/sweep.rounds" "$RESULTS/sweep.rounds"
 }
 
 # spawn-mode rate at concurrency 16 with N other live pool workers
