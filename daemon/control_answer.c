@@ -28,49 +28,61 @@ answer_clean(char *dst, size_t len, const char *s)
 	dst[i] = '\0';
 }
 
+/* Append len bytes of s; printable ASCII only unless raw; cut to fit. */
+static void
+append(struct ctl_client *c, const char *s, size_t len, int raw)
+{
+	char *p = c->out + c->outlen;
+	size_t i;
+
+	if (len > sizeof(c->out) - c->outlen)
+		len = sizeof(c->out) - c->outlen;
+	if (raw)
+		memcpy(p, s, len);
+	else
+		for (i = 0; i < len; i++)
+			p[i] = s[i] >= ' ' && s[i] < 0x7f ? s[i] : '?';
+	c->outlen += len;
+}
+
+/* "\tKEY=VALUE": 10,000 worker rows are made without stdio. */
 static void
 put(struct ctl_client *c, const char *key, const char *value)
 {
-	char clean[ADDR_TEXT_MAX];
-	int n;
-
-	answer_clean(clean, sizeof(clean), value);
-	n = snprintf(c->out + c->outlen, sizeof(c->out) - c->outlen,
-	    "\t%s=%s", key, clean);
-	if (n > 0 && (size_t)n < sizeof(c->out) - c->outlen)
-		c->outlen += (size_t)n;
+	append(c, "\t", 1, 1);
+	append(c, key, strlen(key), 1);
+	append(c, "=", 1, 1);
+	append(c, value, strnlen(value, ADDR_TEXT_MAX - 1), 0);
 }
 
 static void
 put_num(struct ctl_client *c, const char *key, long long value)
 {
-	char num[24];
+	char num[24], *p = num + sizeof(num);
+	unsigned long long v = value < 0 ? 0ULL - (unsigned long long)value :
+	    (unsigned long long)value;
 
-	(void)snprintf(num, sizeof(num), "%lld", value);
-	put(c, key, num);
+	*--p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	if (value < 0)
+		*--p = '-';
+	put(c, key, p);
 }
 
 /* Start a record; put adds its fields, put_line("\n") ends it. */
 static void
 put_type(struct ctl_client *c, const char *type)
 {
-	int n;
-
-	n = snprintf(c->out + c->outlen, sizeof(c->out) - c->outlen,
-	    "type=%s", type);
-	if (n > 0 && (size_t)n < sizeof(c->out) - c->outlen)
-		c->outlen += (size_t)n;
+	append(c, "type=", 5, 1);
+	append(c, type, strlen(type), 1);
 }
 
 static void
 put_line(struct ctl_client *c, const char *text)
 {
-	size_t n = strlen(text);
-
-	if (n < sizeof(c->out) - c->outlen) {
-		memcpy(c->out + c->outlen, text, n);
-		c->outlen += n;
-	}
+	append(c, text, strlen(text), 1);
 }
 
 static void
