@@ -144,24 +144,58 @@ scale_sweep() {
 	cp "$TMP/sweep.rounds" "$RESULTS/sweep.rounds"
 }
 
-# spawn-mode rate at concurrency 16 with N other live pool workers
-scale_flat() {
-	local n port spawn_port out rates i
-	for n in 10 2500 5000 "$HOLD"; do
-		port=$(free_port)
-		spawn_port=$(free_port)
-		pool_conf "$n" "$port" "$spawn_port"
-		start_myriad "$TMP/scale.conf"
-		"$BENCH/loadgen" $LOADGEN_OPTS -c 16 -n 1000 -s "$REQUEST" -e 50 \
-		    "127.0.0.1:$spawn_port" >/dev/null || true
-		rates=()
-		for i in $(seq "$ROUNDS"); do
-			out=$("$BENCH/loadgen" $LOADGEN_OPTS -c 16 -n "$SHORT" -s "$REQUEST" -e 50 \
-			    "127.0.0.1:$spawn_port") || say "flat $n: $out"
-			rates+=("$(field rate <<<"$out")")
-		done
-		stop_server
-		SERVER_PID=
-		echo "$n $(printf '%s\n' "${rates[@]}" | median)" | tee -a "$RESULTS/flat" >&2
+# flat_start N: a daemon with a pool of N and a spawn-mode hello, no
+# control socket, its own log; sets FLAT_PID and FLAT_PORT (spawn port).
+flat_start() {
+	local n=$1 conf=$TMP/flat.$1.conf log=$TMP/flat.$1.log
+	pool_conf "$n" "$(free_port)" "$(free_port)"
+	sed '/^control/d' "$TMP/scale.conf" >"$conf"
+	FLAT_PORT=$(sed -n '/^\[spawn\]/,$ s/^listen = 127.0.0.1://p' "$conf")
+	setsid env -i "$B/myriadd" -f "$conf" >"$log" 2>&1 </dev/null 3>&- &
+	FLAT_PID=$!
+	for _ in $(seq 6000); do
+		grep -q 'ready' "$log" && break
+		sleep 0.01
 	done
+	"$BENCH/loadgen" $LOADGEN_OPTS -c 16 -n 1000 -s "$REQUEST" -e 50 \
+	    "127.0.0.1:$FLAT_PORT" >/dev/null || true
+}
+
+flat_rate() {
+	"$BENCH/loadgen" $LOADGEN_OPTS -c 16 -n "$SHORT" -s "$REQUEST" -e 50 \
+	    "127.0.0.1:$1" | field rate
+}
+
+flat_stop() {
+	kill -TERM -- "-$1" 2>/dev/null || return 0
+	for _ in $(seq 500); do
+		kill -0 -- "-$1" 2>/dev/null || return 0
+		sleep 0.02
+	done
+	kill -KILL -- "-$1" 2>/dev/null || true
+}
+
+# The spawn-mode rate at c=16 of a daemon with N live pool workers
+# against one with 10, both up at once and their rounds alternating, so
+# that the machine and its drift are the same for both: only the
+# daemon's own workers differ. "N rate_N rate_10" to $RESULTS/flat.
+scale_flat() {
+	local n i base_pid base_port pid port
+	flat_start 10
+	base_pid=$FLAT_PID
+	base_port=$FLAT_PORT
+	for n in 2500 5000 "$HOLD"; do
+		flat_start "$n"
+		pid=$FLAT_PID
+		port=$FLAT_PORT
+		: >"$TMP/flat.n" && : >"$TMP/flat.10"
+		for i in $(seq "$ROUNDS"); do
+			flat_rate "$port" >>"$TMP/flat.n"
+			flat_rate "$base_port" >>"$TMP/flat.10"
+		done
+		flat_stop "$pid"
+		echo "$n $(median <"$TMP/flat.n") $(median <"$TMP/flat.10")" |
+		    tee -a "$RESULTS/flat" >&2
+	done
+	flat_stop "$base_pid"
 }
