@@ -106,7 +106,9 @@ scale_pool() {
 # data plane's p99 with no request, during the first `workers --json`
 # (a full sweep reading each new worker's smaps and status), during one
 # answered from that sweep, and during one 1.6 s later (a new sweep,
-# smaps_rollup only), SWEEP_ROUNDS times. Medians go to $RESULTS/sweep.
+# smaps_rollup only), and, for reference, beside a busy loop at
+# SCHED_IDLE (which takes only CPU time nobody else wants), SWEEP_ROUNDS
+# times. Medians go to $RESULTS/sweep.
 scale_sweep() {
 	local port i
 	[ -x "$B/myriadctl" ] || return 0
@@ -126,7 +128,14 @@ scale_sweep() {
 		warm_s=$(cat "$TMP/request_s")
 		sleep 1.6
 		load_with_request "$port" "$TMP/again.out" "$TMP/control.sock"
-		echo "$(p99_of "$TMP/idle.out") $cold_s $(p99_of "$TMP/cold.out") $warm_s $(p99_of "$TMP/warm.out") $(cat "$TMP/request_s") $(p99_of "$TMP/again.out")" |
+		local again_s burner
+		again_s=$(cat "$TMP/request_s")
+		chrt -i 0 bash -c 'while :; do :; done' &
+		burner=$!
+		load_with_request "$port" "$TMP/burner.out"
+		kill "$burner"
+		wait "$burner" 2>/dev/null || true
+		echo "$(p99_of "$TMP/idle.out") $cold_s $(p99_of "$TMP/cold.out") $warm_s $(p99_of "$TMP/warm.out") $again_s $(p99_of "$TMP/again.out") $(p99_of "$TMP/burner.out")" |
 		    tee -a "$TMP/sweep.rounds" >&2
 		kill -USR1 "$SERVER_PID"
 		sleep 0.2
@@ -137,7 +146,8 @@ scale_sweep() {
 	cat "$TMP/sweep.rows" >"$RESULTS/sweep"
 	local k name
 	k=1
-	for name in p99_idle_ms cold_s p99_cold_ms warm_s p99_warm_ms again_s p99_again_ms; do
+	for name in p99_idle_ms cold_s p99_cold_ms warm_s p99_warm_ms again_s \
+	    p99_again_ms p99_burner_ms; do
 		echo "$name $(awk -v k=$k '{ print $k }' "$TMP/sweep.rounds" | median)" >>"$RESULTS/sweep"
 		k=$((k + 1))
 	done
