@@ -93,14 +93,17 @@ start_server() {
 	wait_listening "$port" || { cat "$TMP/$name.out" >&2; return 1; }
 }
 
+# stop_server [PGID]: TERM the process group (SERVER_PID's by default),
+# KILL it after 5 s.
 stop_server() {
-	kill -TERM -- "-$SERVER_PID" 2>/dev/null || return 0
+	local pg=${1:-$SERVER_PID}
+	kill -TERM -- "-$pg" 2>/dev/null || return 0
 	for _ in $(seq 250); do
-		kill -0 -- "-$SERVER_PID" 2>/dev/null || return 0
+		kill -0 -- "-$pg" 2>/dev/null || return 0
 		sleep 0.02
 	done
-	kill -KILL -- "-$SERVER_PID" 2>/dev/null || true
-	wait "$SERVER_PID" 2>/dev/null || true
+	kill -KILL -- "-$pg" 2>/dev/null || true
+	wait "$pg" 2>/dev/null || true
 }
 
 wait_listening() {

@@ -163,6 +163,7 @@ flat_start() {
 	FLAT_PORT=$(sed -n '/^\[spawn\]/,$ s/^listen = 127.0.0.1://p' "$conf")
 	setsid env -i "$B/myriadd" -f "$conf" >"$log" 2>&1 </dev/null 3>&- &
 	FLAT_PID=$!
+	FLAT_PIDS+=("$FLAT_PID")
 	for _ in $(seq 6000); do
 		grep -q 'ready' "$log" && break
 		sleep 0.01
@@ -174,15 +175,6 @@ flat_start() {
 flat_rate() {
 	"$BENCH/loadgen" $LOADGEN_OPTS -c 16 -n "$SHORT" -s "$REQUEST" -e 50 \
 	    "127.0.0.1:$1" | field rate
-}
-
-flat_stop() {
-	kill -TERM -- "-$1" 2>/dev/null || return 0
-	for _ in $(seq 500); do
-		kill -0 -- "-$1" 2>/dev/null || return 0
-		sleep 0.02
-	done
-	kill -KILL -- "-$1" 2>/dev/null || true
 }
 
 # The spawn-mode rate at c=16 of a daemon with N live pool workers
@@ -203,9 +195,9 @@ scale_flat() {
 			flat_rate "$port" >>"$TMP/flat.n"
 			flat_rate "$base_port" >>"$TMP/flat.10"
 		done
-		flat_stop "$pid"
+		stop_server "$pid"
 		echo "$n $(median <"$TMP/flat.n") $(median <"$TMP/flat.10")" |
 		    tee -a "$RESULTS/flat" >&2
 	done
-	flat_stop "$base_pid"
+	stop_server "$base_pid"
 }
