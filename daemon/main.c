@@ -115,6 +115,7 @@ main(int argc, char **argv)
 	int ch, check = 0;
 
 	memset(&st, 0, sizeof(st));
+	st.pid = getpid();
 	fds_setup();
 	while ((ch = getopt(argc, argv, "df:n")) != -1) {
 		switch (ch) {

@@ -282,7 +282,7 @@ struct state {
 	ev_io		exits;		/* exit events (exitev.c) readable */
 	ev_signal	sigchld;	/* without exit events: scan on SIGCHLD */
 	ev_timer	reap_sweep;	/* with them: a scan now and then */
-	unsigned long	exits_lost;	/* scans that found what events missed */
+	unsigned long	exit_scans;	/* scans that found what events missed */
 	ev_prepare	release;	/* no connection held while the loop sleeps */
 	struct rlimit	nofile;		/* as found at start, for workers */
 	int		debug;

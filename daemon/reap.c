@@ -108,7 +108,7 @@ events_cb(struct ev_loop *loop, ev_io *io, int revents)
 		if ((n = exitev_read(io->fd, st->pid, reap_pid, st)) > 0)
 			continue;
 		if (n == -1 && errno == ENOBUFS) {
-			st->exits_lost++;
+			st->exit_scans++;
 			(void)reap_scan(st);
 		} else if (n == -1 && errno != EINTR)
 			log_warn("reading exit events");
@@ -136,7 +136,7 @@ sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		return;
 	events_cb(loop, &st->exits, 0);
 	if (reap_scan(st) > 0)
-		st->exits_lost++;
+		st->exit_scans++;
 }
 
 /* Exit events if the kernel gives them to this process, else SIGCHLD. */
@@ -145,7 +145,6 @@ reap_init(struct state *st)
 {
 	int fd;
 
-	st->pid = getpid();
 	if ((fd = exitev_open()) == -1) {
 		log_info("reaping by scanning the children on SIGCHLD: no exit "
 		    "events (%s)", strerror(errno));

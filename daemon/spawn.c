@@ -53,7 +53,7 @@ spawn_init(struct state *st)
 		s->stack_top[-1] = 0;
 		s->fd = HANDOVER_FD + i;
 		s->wfd = WAITER_FD + i;
-		s->parent = getpid();
+		s->parent = st->pid;
 		s->nofile = st->nofile;
 	}
 	ev_prepare_init(&st->release, release_cb);

@@ -54,7 +54,7 @@ stats_cb(struct ev_loop *loop, ev_signal *sig, int revents)
 	(void)revents;
 	log_info("stats: live %d spawned %lu reaped %lu failed %lu slots %d/%d "
 	    "exit-scans %lu", st->live, st->spawned, st->reaped, st->failed,
-	    st->table.used, st->table.cap, st->exits_lost);
+	    st->table.used, st->table.cap, st->exit_scans);
 	for (svc = st->services; svc; svc = svc->next)
 		log_info("stats: service '%s'%s live %d spawned %lu failed %lu",
 		    svc->conf->name, svc->removed ? " (removed)" : "",
