@@ -37,9 +37,10 @@ TEST_WORKERS := $(patsubst tests/workers/%.c,$(B)/tests/%,$(wildcard tests/worke
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(wildcard tests/tools/*.c))
 BENCH_TOOLS := $(patsubst contrib/bench/%.c,$(B)/bench/%,$(wildcard contrib/bench/*.c))
 
-DAEMON_SRCS := $(filter-out daemon/myriadctl.c,$(wildcard daemon/*.c))
+DAEMON_SRCS := $(wildcard daemon/*.c daemon/capacity/*.c daemon/control/*.c)
 DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(B)/daemon/%.o)
-CTL_SRCS := $(wildcard daemon/myriadctl.c)
+CTL_SRCS := $(wildcard daemon/myriadctl/*.c)
+CTL_OBJS := $(CTL_SRCS:daemon/%.c=$(B)/daemon/%.o)
 PROGRAMS := $(if $(DAEMON_SRCS),$(B)/myriadd) $(if $(CTL_SRCS),$(B)/myriadctl)
 
 .PHONY: all deps bench-deps run test bench clean rt-check
@@ -129,13 +130,16 @@ $(B)/bench/%: contrib/bench/%.c $(B)/.flags
 	$(CC) $(DCFLAGS) -o $@ $<
 
 # --- the daemon and its control client -----------------------------------
-$(B)/daemon/%.o: daemon/%.c $(wildcard daemon/*.h) $(B)/.flags
+# Headers are included as "module.h" or "capacity/ledger.h" from daemon/;
+# each object's header dependencies are generated as it is compiled.
+$(B)/daemon/%.o: daemon/%.c $(B)/.flags
 	@mkdir -p $(@D)
-	$(CC) $(DCFLAGS) -c -o $@ $<
+	$(CC) $(DCFLAGS) -Idaemon -MMD -MP -c -o $@ $<
 $(B)/myriadd: $(DAEMON_OBJS)
 	$(CC) $(DCFLAGS) -pthread -o $@ $^ -lev -linih
-$(B)/myriadctl: $(B)/daemon/myriadctl.o
+$(B)/myriadctl: $(CTL_OBJS)
 	$(CC) $(DCFLAGS) -o $@ $^
+-include $(DAEMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d)
 
 # --- the two commands ------------------------------------------------------
 run: deps

@@ -13,7 +13,8 @@
 #include <semaphore.h>
 #include <ev.h>
 
-#include "capacity.h"
+#include "capacity/capacity.h"
+#include "capacity/ledger.h"
 
 #define EXIT_CONF	100	/* usage or configuration error */
 #define EXIT_BUG	101	/* internal error */
@@ -314,9 +315,6 @@ const char	*conf_group(struct svc_conf *, const char *);
 const char	*conf_env(struct svc_conf *, const char *);
 const char	*conf_number(double *, const char *, double, double);
 const char	*conf_size(long long *, const char *);
-
-/* capacity.c */
-int		 capacity_plan(struct state *, struct conf *);
 
 /* service.c */
 struct service	*service_new(struct svc_conf *);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capacity.h"
+#include "capacity/cost.h"
 
 #define PHDRS_MAX 32
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "capacity.h"
+#include "capacity/machine.h"
 
 #define CGROUP_ROOT	"/sys/fs/cgroup"
 #define UNLIMITED_BYTES	(1LL << 60)	/* memcg v1 says 9223372036854771712 */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "capacity.h"
+#include "capacity/ledger.h"
 
 enum resource { R_MEMORY, R_COMMIT, R_PIDS, R_FDS, R_COUNT };
 

@@ -1,58 +1,14 @@
 /*
- * capacity.h - the limits a spawn can run into (machine.c), what one worker
- * costs (cost.c), and the ledger that admits workers against them.
+ * ledger.h - the ledger that admits workers against the machine's limits
+ * (ledger.c): planned at load, drawn on by every spawn.
  */
-#ifndef CAPACITY_H
-#define CAPACITY_H
+#ifndef LEDGER_H
+#define LEDGER_H
 
-#include <limits.h>
 #include <stddef.h>
 
-struct machine {
-	long long	mem_available;	/* MemAvailable, bytes */
-	long long	memcg_limit;	/* effective memory cgroup limit, or -1 */
-	long long	memcg_usage;	/* its usage, or -1 */
-	char		memcg[PATH_MAX];	/* the cgroup holding the limit */
-	int		overcommit;	/* vm.overcommit_memory */
-	long long	commit_limit;	/* CommitLimit, bytes */
-	long long	committed;	/* Committed_AS, bytes */
-	long long	pid_max;	/* kernel.pid_max */
-	long long	threads_max;	/* kernel.threads-max */
-	long long	tasks;		/* tasks on the machine now */
-	long long	pids_max;	/* tightest pids cgroup limit, or -1 */
-	long long	pids_current;	/* its usage */
-	char		pids_cgroup[PATH_MAX];
-	long long	nofile_cur;	/* RLIMIT_NOFILE */
-	long long	nofile_max;
-	long long	max_map_count;	/* vm.max_map_count */
-};
-
-int		machine_read(struct machine *);
-long long	machine_tasks(void);
-
-/*
- * The kernel's fixed part of one worker on this machine kind (x86-64,
- * 4-level paging, no PTI): a 16 KiB kernel stack, one page-table chain
- * (PGD+PUD+PMD+PTE) and about 13.5 KB of task objects (task_struct, mm,
- * signal, sighand, files, pid, cred). Measured: 45.5 KB (DESIGN.md 4).
- */
-#define COST_KERNEL_STACK	16384
-#define COST_TASK_OBJECTS	13800
-#define COST_PAGETABLE_CHAIN	16384
-#define COST_FOREIGN_CHAINS	3	/* text, heap/mmap, stack regions */
-#define COST_FOREIGN_DEFAULT	(2 * 1024 * 1024)	/* no memory key */
-#define COST_EXEC_STACK		(32 * 1024)	/* RLIMIT_STACK of a one-page worker */
-
-struct cost {
-	int		one_page;	/* a lib/rt worker: its user part is exact */
-	long long	user;		/* private bytes it can ever have */
-	long long	kernel;		/* fixed kernel part */
-	long long	commit;		/* what it may commit, strict overcommit */
-};
-
-/* Fill COST for PATH; BUDGET is the service's memory key, or 0. */
-int		cost_of(const char *path, long long budget, struct cost *cost,
-		    const char **why);
+#include "capacity/cost.h"
+#include "capacity/machine.h"
 
 /* What the daemon itself spends per worker: its slot and hash bucket. */
 #define COST_DAEMON_SIDE	256

@@ -1,0 +1,32 @@
+/*
+ * cost.h - what one worker costs: the kernel's fixed part, and the user
+ * part its ELF allows (cost.c).
+ */
+#ifndef COST_H
+#define COST_H
+
+/*
+ * The kernel's fixed part of one worker on this machine kind (x86-64,
+ * 4-level paging, no PTI): a 16 KiB kernel stack, one page-table chain
+ * (PGD+PUD+PMD+PTE) and about 13.5 KB of task objects (task_struct, mm,
+ * signal, sighand, files, pid, cred). Measured: 45.5 KB (DESIGN.md 4).
+ */
+#define COST_KERNEL_STACK	16384
+#define COST_TASK_OBJECTS	13800
+#define COST_PAGETABLE_CHAIN	16384
+#define COST_FOREIGN_CHAINS	3	/* text, heap/mmap, stack regions */
+#define COST_FOREIGN_DEFAULT	(2 * 1024 * 1024)	/* no memory key */
+#define COST_EXEC_STACK		(32 * 1024)	/* RLIMIT_STACK of a one-page worker */
+
+struct cost {
+	int		one_page;	/* a lib/rt worker: its user part is exact */
+	long long	user;		/* private bytes it can ever have */
+	long long	kernel;		/* fixed kernel part */
+	long long	commit;		/* what it may commit, strict overcommit */
+};
+
+/* Fill COST for PATH; BUDGET is the service's memory key, or 0. */
+int		cost_of(const char *path, long long budget, struct cost *cost,
+		    const char **why);
+
+#endif
