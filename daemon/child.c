@@ -1,9 +1,9 @@
 /*
- * child.c - the cloned child's steps up to execve (DESIGN.md section 5).
- * It runs on its slot's stack in the daemon's memory, beside the daemon
- * (no vfork wait), so it makes raw system calls only and writes nothing
- * but its slot: a failure's step and errno, and the phase word the daemon
- * waits on.
+ * child.c - the cloned child's steps up to execve, in the order that
+ * myriadd(8) gives under HOW A WORKER IS STARTED. It runs on its slot's
+ * stack in the daemon's memory, beside the daemon (no vfork wait), so it
+ * makes raw system calls only and writes nothing but its slot: a
+ * failure's step and errno, and the phase word the daemon waits on.
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -13,16 +13,9 @@
 #include <errno.h>
 #include <signal.h>
 
-#include "myriadd.h"
+#include "conf.h"
 #include "rawsys.h"
-
-/* The kernel's struct sigaction and sigset for rt_sigaction. */
-struct kernel_sigaction {
-	void		*handler;
-	unsigned long	 flags;
-	void		*restorer;
-	unsigned long	 mask;
-};
+#include "spawn.h"
 
 static void __attribute__((noreturn))
 child_fail(struct spawn_slot *s, const char *step, long ret)

@@ -13,7 +13,7 @@
 #include <ini.h>
 
 #include "log.h"
-#include "myriadd.h"
+#include "conf.h"
 
 enum key {
 	KEY_LISTEN, KEY_MODE, KEY_EXEC, KEY_WORKERS, KEY_USER, KEY_GROUP,
@@ -113,7 +113,8 @@ section_open(struct parse *p, const char *name)
 	}
 	for (i = 0; i < c->nsvc; i++)
 		if (strcmp(c->svc[i]->name, name) == 0) {
-			parse_error(p, "service '%s' already defined at line %d",
+			parse_error(p,
+			    "service '%s' already defined at line %d",
 			    name, c->svc[i]->line);
 			return;
 		}
@@ -121,11 +122,11 @@ section_open(struct parse *p, const char *name)
 		c->cap = c->cap ? c->cap * 2 : 8;
 		if ((grown = reallocarray(c->svc, (size_t)c->cap,
 		    sizeof(*grown))) == NULL)
-			fatal("conf");
+			fatal("%s: no memory for service '%s'", c->path, name);
 		c->svc = grown;
 	}
 	if ((sc = calloc(1, sizeof(*sc))) == NULL)
-		fatal("conf");
+		fatal("%s: no memory for service '%s'", c->path, name);
 	(void)snprintf(sc->name, sizeof(sc->name), "%s", name);
 	sc->line = p->line;
 	sc->mode = MODE_SPAWN;
@@ -233,7 +234,7 @@ global_set(struct parse *p, const char *name, const char *value)
 	}
 	p->global_seen |= bit;
 	if (bit == 2)
-		err = conf_number(&c->grace, value, 0, GRACE_MAX);
+		err = conf_value_number(&c->grace, value, 0, GRACE_MAX);
 	else if (bit == 4)
 		err = policy_set(c, value);
 	else if (strlen(value) >= sizeof(c->control))
@@ -264,28 +265,29 @@ key_set(struct parse *p, struct svc_conf *sc, int k, const char *value)
 
 	switch (k) {
 	case KEY_LISTEN:
-		return conf_listen(&sc->listen, value);
+		return conf_value_listen(&sc->listen, value);
 	case KEY_MODE:
 		return mode_set(sc, value);
 	case KEY_EXEC:
-		return conf_exec(sc, p->conf->dir, value);
+		return conf_value_exec(sc, p->conf->dir, value);
 	case KEY_WORKERS:
-		if ((err = conf_number(&d, value, 1, WORKERS_MAX)) != NULL)
+		err = conf_value_number(&d, value, 1, WORKERS_MAX);
+		if (err != NULL)
 			return err;
 		if (d != (int)d)
 			return "not a whole number";
 		sc->workers = (int)d;
 		return NULL;
 	case KEY_USER:
-		return conf_user(sc, value);
+		return conf_value_user(sc, value);
 	case KEY_GROUP:
-		return conf_group(sc, value);
+		return conf_value_group(sc, value);
 	case KEY_ENV:
-		return conf_env(sc, value);
+		return conf_value_env(sc, value);
 	case KEY_MEMORY:
-		return conf_size(&sc->memory, value);
+		return conf_value_size(&sc->memory, value);
 	default:
-		return conf_number(&sc->timeout, value, 0, TIMEOUT_MAX);
+		return conf_value_number(&sc->timeout, value, 0, TIMEOUT_MAX);
 	}
 }
 
@@ -314,7 +316,8 @@ conf_handler(void *user, const char *section, const char *name,
 	for (k = 0; k < KEY_COUNT && strcmp(name, key_names[k]) != 0; k++)
 		;
 	if (k == KEY_COUNT)
-		parse_error(p, "service '%s': unknown key '%s'", sc->name, name);
+		parse_error(p, "service '%s': unknown key '%s'", sc->name,
+		    name);
 	else if (k != KEY_ENV && sc->seen & 1U << k)
 		parse_error(p, "service '%s': '%s' set twice", sc->name, name);
 	else if ((err = key_set(p, sc, k, v)) != NULL)
@@ -331,7 +334,7 @@ conf_new(const char *path, const char *abs)
 	char dir[PATH_MAX];
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
-		fatal("conf");
+		fatal("%s: no memory to read it", path);
 	(void)snprintf(c->path, sizeof(c->path), "%s", path);
 	(void)snprintf(dir, sizeof(dir), "%s", abs);
 	(void)snprintf(c->dir, sizeof(c->dir), "%s", dirname(dir));
@@ -358,7 +361,7 @@ conf_load(const char *path, const char *abs)
 	}
 	r = ini_parse_stream(conf_read, &p, conf_handler, &p);
 	if (r == -2)
-		fatalx("conf: out of memory");
+		fatalx("%s: no memory to parse it", path);
 	if (!p.errline && ferror(p.f))
 		parse_error(&p, "read error");
 	if (!p.errline && p.cur)

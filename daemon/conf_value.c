@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "myriadd.h"
+#include "conf.h"
 
 /* Set by myriadd for each spawn-mode connection: not settable by env. */
 static const char *const ucspi_names[] = {
@@ -26,7 +26,7 @@ static const char *const ucspi_names[] = {
 };
 
 const char *
-conf_number(double *out, const char *s, double min, double max)
+conf_value_number(double *out, const char *s, double min, double max)
 {
 	char *end;
 	double d;
@@ -43,7 +43,7 @@ conf_number(double *out, const char *s, double min, double max)
 
 /* "64k", "2M", "1G" (powers of 1024) or bytes; at least one page. */
 const char *
-conf_size(long long *out, const char *s)
+conf_value_size(long long *out, const char *s)
 {
 	char *end;
 	double d;
@@ -135,7 +135,7 @@ listen_v4(struct addr *a, const char *host, const char *port)
 
 /* HOST:PORT, [V6]:PORT, *:PORT or /path/to/socket. */
 const char *
-conf_listen(struct addr *a, const char *s)
+conf_value_listen(struct addr *a, const char *s)
 {
 	char host[ADDR_TEXT_MAX], *colon, *close;
 
@@ -189,7 +189,7 @@ program_check(struct svc_conf *sc, const char *dir)
 
 /* Program and arguments split on blanks, no shell. */
 const char *
-conf_exec(struct svc_conf *sc, const char *dir, const char *s)
+conf_value_exec(struct svc_conf *sc, const char *dir, const char *s)
 {
 	char *p;
 	int n = 0;
@@ -206,18 +206,27 @@ conf_exec(struct svc_conf *sc, const char *dir, const char *s)
 	return program_check(sc, dir);
 }
 
-const char *
-conf_user(struct svc_conf *sc, const char *s)
+/* s as a whole number, a uid or gid; -1 if it is a name. */
+static long
+numeric_id(const char *s)
 {
-	struct passwd *pw;
 	char *end;
 	long id;
 
-	if ((pw = getpwnam(s)) == NULL && isdigit((unsigned char)s[0])) {
-		id = strtol(s, &end, 10);
-		if (*end == '\0' && id >= 0)
-			pw = getpwuid((uid_t)id);
-	}
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	id = strtol(s, &end, 10);
+	return *end == '\0' ? id : -1;
+}
+
+const char *
+conf_value_user(struct svc_conf *sc, const char *s)
+{
+	struct passwd *pw;
+	long id;
+
+	if ((pw = getpwnam(s)) == NULL && (id = numeric_id(s)) >= 0)
+		pw = getpwuid((uid_t)id);
 	if (pw == NULL)
 		return "no such user";
 	sc->uid = pw->pw_uid;
@@ -234,17 +243,13 @@ conf_user(struct svc_conf *sc, const char *s)
 }
 
 const char *
-conf_group(struct svc_conf *sc, const char *s)
+conf_value_group(struct svc_conf *sc, const char *s)
 {
 	struct group *gr;
-	char *end;
 	long id;
 
-	if ((gr = getgrnam(s)) == NULL && isdigit((unsigned char)s[0])) {
-		id = strtol(s, &end, 10);
-		if (*end == '\0' && id >= 0)
-			gr = getgrgid((gid_t)id);
-	}
+	if ((gr = getgrnam(s)) == NULL && (id = numeric_id(s)) >= 0)
+		gr = getgrgid((gid_t)id);
 	if (gr == NULL)
 		return "no such group";
 	sc->gid = gr->gr_gid;
@@ -254,7 +259,7 @@ conf_group(struct svc_conf *sc, const char *s)
 
 /* KEY=VALUE, a name the worker's UCSPI environment does not use. */
 const char *
-conf_env(struct svc_conf *sc, const char *s)
+conf_value_env(struct svc_conf *sc, const char *s)
 {
 	size_t klen, n = strlen(s) + 1;
 	int i;

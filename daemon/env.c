@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "myriadd.h"
+#include "conf.h"
+#include "env.h"
+#include "service.h"
+#include "spawn.h"
 
 struct env_buf {
 	struct spawn_slot *s;
@@ -86,7 +89,8 @@ env_build(struct spawn_slot *s, struct service *svc, int fd,
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
 			env_number(&e, "UNIXREMOTEUID", cred.uid);
 			env_number(&e, "UNIXREMOTEGID", cred.gid);
-			env_number(&e, "UNIXREMOTEPID", (unsigned long)cred.pid);
+			env_number(&e, "UNIXREMOTEPID",
+			    (unsigned long)cred.pid);
 		}
 	} else {
 		env_add(&e, "PROTO", "TCP");

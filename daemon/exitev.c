@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "myriadd.h"
+#include "reap.h"
 
 #define EXITEV_RCVBUF	(8 << 20)	/* a burst of ~10,000 exits */
 #define EXITEV_ACK_MS	200		/* for the subscription's answer */
@@ -118,7 +118,8 @@ exitev_open(void)
 		goto fail;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size))
 	    == -1)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+		    sizeof(size));
 	if (subscribe(fd, 0, cookie) == -1 || wait_ack(fd, cookie) == -1 ||
 	    subscribe(fd, 1, cookie) == -1)
 		goto fail;

@@ -8,12 +8,19 @@
  */
 #include <string.h>
 
+#include "footprint.h"
 #include "log.h"
-#include "myriadd.h"
+#include "service.h"
+#include "state.h"
+#include "table.h"
+#include "timer.h"
+#include "worker.h"
 
 #define FRESH_S		1.5	/* sweeps this recent are answered from */
-#define DETAIL_MAX_S	30.0	/* status and maps re-read at least this often */
-#define SETTLE_S	0.2	/* a worker younger than this is still starting */
+/* status and maps re-read at least this often */
+#define DETAIL_MAX_S	30.0
+/* a worker younger than this is still starting */
+#define SETTLE_S	0.2
 
 /* Fill a batch from the cursor; the number of items. */
 static int
@@ -31,8 +38,8 @@ batch_fill(struct state *st, struct fp_batch *b, ev_tstamp now)
 			continue;
 		}
 		w = &s->chunk->slot[s->index++];
-		/* Mid-exec figures are the daemon's, then the kernel stack's. */
-		if (w->state != W_LIVE || w->spawning ||
+		/* Mid-exec figures are the daemon's, then the kernel's. */
+		if (!WORKER_PROCESS(w) || w->spawn_slot ||
 		    now - w->started < SETTLE_S)
 			continue;
 		it = &b->item[n++];
@@ -57,7 +64,7 @@ batch_apply(struct state *st, struct fp_batch *b, ev_tstamp now)
 
 	for (i = 0; i < b->nitems; i++) {
 		it = &b->item[i];
-		if (!it->ok || it->w->state != W_LIVE || it->w->pid != it->pid)
+		if (!it->ok || !WORKER_PROCESS(it->w) || it->w->pid != it->pid)
 			continue;
 		f = &it->w->fp;
 		if (it->detail) {
@@ -75,14 +82,6 @@ batch_apply(struct state *st, struct fp_batch *b, ev_tstamp now)
 }
 
 static void
-arm(struct state *st, double after)
-{
-	ev_timer_stop(st->loop, &st->sampler.tick);
-	ev_timer_set(&st->sampler.tick, after > 0 ? after : 0, 0);
-	ev_timer_start(st->loop, &st->sampler.tick);
-}
-
-static void
 sweep_end(struct state *st)
 {
 	struct sampler *s = &st->sampler;
@@ -93,7 +92,8 @@ sweep_end(struct state *st)
 	s->last_sampled = s->sampled;
 	s->last_details = s->details;
 	s->sweeps++;
-	control_swept(st);
+	if (s->swept_cb)
+		s->swept_cb(st);
 }
 
 /* The next batch to each idle thread, or the end of the sweep. */
@@ -178,6 +178,13 @@ footprint_init(struct state *st)
 	sampler_start(s, st->loop);
 }
 
+/* fn is called at the end of every sweep (the control socket's). */
+void
+footprint_on_sweep(struct state *st, void (*fn)(struct state *))
+{
+	st->sampler.swept_cb = fn;
+}
+
 /* The latest time an unsampled live worker will have settled, or 0. */
 static void
 latest_settled(struct state *st, struct worker *w, void *arg)
@@ -185,7 +192,7 @@ latest_settled(struct state *st, struct worker *w, void *arg)
 	ev_tstamp *latest = arg;
 
 	(void)st;
-	if (w->state == W_LIVE && !w->fp.sampled &&
+	if (WORKER_PROCESS(w) && !w->fp.sampled &&
 	    w->started + SETTLE_S > *latest)
 		*latest = w->started + SETTLE_S;
 }
@@ -222,7 +229,7 @@ footprint_want(struct state *st, ev_tstamp need)
 	if (footprint_fresh(st, need) || s->running)
 		return;
 	/* A sweep started before need would not do: start it then. */
-	arm(st, need - ev_now(st->loop));
+	timer_arm(st->loop, &s->tick, tick_cb, need - ev_now(st->loop));
 }
 
 static void
@@ -239,7 +246,7 @@ static void
 sum_worker(struct state *st, struct worker *w, void *arg)
 {
 	(void)st;
-	if (w->state != W_LIVE)
+	if (!WORKER_PROCESS(w))
 		return;
 	sum_add(&w->svc->fp, &w->fp);
 	sum_add(arg, &w->fp);

@@ -15,14 +15,25 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
+#include "listen.h"
 #include "log.h"
-#include "myriadd.h"
+#include "service.h"
+#include "state.h"
+#include "timer.h"
+#include "worker.h"
 
 #define LISTEN_BACKLOG 4096
 
-/* Remove a stale UNIX socket file; a live one makes bind fail. */
-static int
-unix_clear(const struct sockaddr_un *un)
+static void	pause_cb(struct ev_loop *, ev_timer *, int);
+
+/*
+ * Remove a stale UNIX socket file, left by a daemon that died; -1 with
+ * EADDRINUSE if a live one answers there (a listener or the control
+ * socket of another daemon).
+ */
+int
+listen_unix_clear(const struct sockaddr_un *un)
 {
 	struct stat sb;
 	int fd, r;
@@ -46,7 +57,7 @@ listen_socket(const struct addr *a)
 	int fd, on = 1, v6only = !a->dual, family = a->ss.ss_family;
 
 	if (family == AF_UNIX &&
-	    unix_clear((const struct sockaddr_un *)&a->ss) == -1)
+	    listen_unix_clear((const struct sockaddr_un *)&a->ss) == -1)
 		return -1;
 	if ((fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
@@ -82,27 +93,6 @@ listen_open(const struct addr *a)
 	return fd;
 }
 
-static void
-accept_warn(struct state *st, struct service *svc, int err)
-{
-	struct listener *l = &svc->lis;
-	ev_tstamp now = ev_now(st->loop);
-
-	if (now - l->warned < 1.0) {
-		l->suppressed++;
-		return;
-	}
-	if (l->suppressed)
-		log_warnx("service '%s': unable to accept on %s: %s "
-		    "(%ld more since)", svc->conf->name, svc->conf->listen.text,
-		    strerror(err), l->suppressed);
-	else
-		log_warnx("service '%s': unable to accept on %s: %s",
-		    svc->conf->name, svc->conf->listen.text, strerror(err));
-	l->warned = now;
-	l->suppressed = 0;
-}
-
 /* Returns 1 to go on accepting, 0 to stop for this wakeup. */
 static int
 accept_error(struct state *st, struct service *svc, int err)
@@ -123,7 +113,9 @@ accept_error(struct state *st, struct service *svc, int err)
 	case ENETUNREACH:
 		return 1;
 	default:		/* EMFILE, ENFILE, ENOBUFS, ENOMEM... */
-		accept_warn(st, svc, err);
+		log_limited(&svc->lis.accept_warning, ev_now(st->loop), err,
+		    "service '%s': unable to accept on %s", svc->conf->name,
+		    svc->conf->listen.text);
 		listen_pause(st, svc, ACCEPT_PAUSE_S);
 		return 0;
 	}
@@ -291,7 +283,5 @@ listen_pause(struct state *st, struct service *svc, double seconds)
 	struct listener *l = &svc->lis;
 
 	ev_io_stop(st->loop, &l->io);
-	ev_timer_stop(st->loop, &l->pause);
-	ev_timer_set(&l->pause, seconds, 0);
-	ev_timer_start(st->loop, &l->pause);
+	timer_arm(st->loop, &l->pause, pause_cb, seconds);
 }

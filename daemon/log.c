@@ -1,6 +1,7 @@
 /*
  * log.c - one line per message on stderr, "myriadd: [LEVEL: ]TEXT[: ERRNO]",
- * written with a single write so lines from workers never interleave.
+ * written with a single write so lines from workers never interleave, and
+ * the rate limit of warnings that a fault can repeat thousands of times.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,7 +11,6 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "myriadd.h"
 
 #define LOG_LINE_MAX 1024
 
@@ -23,27 +23,40 @@ log_init(int debug)
 	log_debugging = debug;
 }
 
+/* Append what snprintf wrote to a line of n bytes so far, cut to fit. */
+static size_t
+line_grow(size_t n, int r, size_t size)
+{
+	if (r > 0)
+		n += (size_t)r;
+	return n > size - 2 ? size - 2 : n;
+}
+
 static void
-log_emit(const char *level, int err, const char *fmt, va_list ap)
+log_emit_more(const char *level, int err, long more, const char *fmt,
+    va_list ap)
 {
 	char line[LOG_LINE_MAX];
 	size_t n;
-	int r;
 
-	r = snprintf(line, sizeof(line), "myriadd: %s", level);
-	n = r < 0 ? 0 : (size_t)r;
-	r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-	n = r < 0 ? n : n + (size_t)r;
-	if (n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	if (err) {
-		r = snprintf(line + n, sizeof(line) - n, ": %s", strerror(err));
-		n = r < 0 ? n : n + (size_t)r;
-		if (n > sizeof(line) - 2)
-			n = sizeof(line) - 2;
-	}
+	n = line_grow(0, snprintf(line, sizeof(line), "myriadd: %s", level),
+	    sizeof(line));
+	n = line_grow(n, vsnprintf(line + n, sizeof(line) - n, fmt, ap),
+	    sizeof(line));
+	if (err)
+		n = line_grow(n, snprintf(line + n, sizeof(line) - n, ": %s",
+		    strerror(err)), sizeof(line));
+	if (more)
+		n = line_grow(n, snprintf(line + n, sizeof(line) - n,
+		    " (%ld more since the last line)", more), sizeof(line));
 	line[n++] = '\n';
 	(void)write(STDERR_FILENO, line, n);
+}
+
+static void
+log_emit(const char *level, int err, const char *fmt, va_list ap)
+{
+	log_emit_more(level, err, 0, fmt, ap);
 }
 
 void
@@ -88,6 +101,27 @@ log_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_emit("debug: ", 0, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * A warning, with errno's text if err is not 0, unless one of its kind
+ * went out less than a second before now: then it is only counted, and
+ * the next line written says how many were not.
+ */
+void
+log_limited(struct ratelimit *rl, double now, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (now - rl->last < 1.0) {
+		rl->suppressed++;
+		return;
+	}
+	va_start(ap, fmt);
+	log_emit_more("warning: ", err, rl->suppressed, fmt, ap);
+	va_end(ap);
+	rl->last = now;
+	rl->suppressed = 0;
 }
 
 /* A line without the "myriadd: " prefix: config errors are FILE:LINE: ... */

@@ -12,8 +12,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
+#include "control/control.h"
+#include "footprint.h"
 #include "log.h"
-#include "myriadd.h"
+#include "notify.h"
+#include "pool.h"
+#include "rawsys.h"
+#include "reap.h"
+#include "reload.h"
+#include "service.h"
+#include "spawn.h"
+#include "state.h"
+#include "stats.h"
+#include "stop.h"
 
 #define DEFAULT_CONF "/etc/myriad/myriad.conf"
 
@@ -43,7 +55,7 @@ fds_setup(void)
 	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= NULL_FD)
 		if (fd == NULL_FD)
 			return;
-	fatal("/dev/null");
+	fatal("unable to open /dev/null for the spawn slots' fds");
 }
 
 /* Raise RLIMIT_NOFILE to its hard limit; workers get the original back. */
@@ -53,7 +65,7 @@ limits_setup(struct state *st)
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &st->nofile) == -1)
-		fatal("getrlimit");
+		fatal("unable to read RLIMIT_NOFILE");
 	rl = st->nofile;
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
@@ -69,12 +81,7 @@ limits_setup(struct state *st)
 static void
 signals_setup(void)
 {
-	struct {
-		void		*handler;
-		unsigned long	 flags;
-		void		*restorer;
-		unsigned long	 mask;
-	} dfl;
+	struct kernel_sigaction dfl;
 	sigset_t none;
 	int sig;
 
@@ -98,11 +105,13 @@ loop_setup(struct state *st)
 	ev_set_userdata(st->loop, st);
 	signals_setup();
 	reap_init(st);
-	if (spawn_init(st) == -1)
+	if (spawn_init(st, service_exec_done) == -1)
 		fatal("unable to allocate the spawn stacks");
 	stop_init(st);
+	stats_init(st);
 	reload_init(st);
 	pool_init(st);
+	notify_init(st);
 	footprint_init(st);
 }
 
@@ -153,6 +162,6 @@ main(int argc, char **argv)
 		fatalx("unable to start the services");
 	ev_run(st.loop, 0);
 	log_info("exiting: spawned %lu, reaped %lu, spawn failures %lu",
-	    st.spawned, st.reaped, st.failed);
+	    st.counts.spawned, st.counts.reaped, st.counts.failed);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
- * notify.c - say the daemon is ready: one log line naming every service,
- * and READY=1 to $NOTIFY_SOCKET (systemd's sd_notify protocol) when set.
+ * notify.c - say the daemon is ready, once every pool worker has exec'd:
+ * one log line naming every service, and READY=1 to $NOTIFY_SOCKET
+ * (systemd's sd_notify protocol) when set.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -10,7 +11,11 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "myriadd.h"
+#include "notify.h"
+#include "pool.h"
+#include "service.h"
+#include "spawn.h"
+#include "state.h"
 
 #define SUMMARY_MAX 4096
 
@@ -44,7 +49,7 @@ notify_send(const char *msg)
 	(void)close(fd);
 }
 
-void
+static void
 notify_ready(struct state *st)
 {
 	char summary[SUMMARY_MAX];
@@ -52,6 +57,37 @@ notify_ready(struct state *st)
 	service_summary(st, summary, sizeof(summary));
 	log_info("ready: %s; %s", summary, st->budget);
 	notify_send("READY=1");
+}
+
+/*
+ * After the pool's refill in the same loop turn (a lower priority): once
+ * its queue is empty, every worker of the first config has been cloned.
+ */
+static void
+ready_cb(struct ev_loop *loop, ev_check *c, int revents)
+{
+	struct state *st = ev_userdata(loop);
+
+	(void)revents;
+	if (st->stopping) {
+		ev_check_stop(loop, c);
+		return;
+	}
+	if (pool_pending(st))
+		return;
+	ev_check_stop(loop, c);
+	/* Ready means every worker has exec'd, not only been cloned. */
+	spawn_collect(st, SPAWN_DRAIN);
+	st->ready = 1;
+	notify_ready(st);
+}
+
+void
+notify_init(struct state *st)
+{
+	ev_check_init(&st->notifier.ready, ready_cb);
+	ev_set_priority(&st->notifier.ready, EV_MINPRI);
+	ev_check_start(st->loop, &st->notifier.ready);
 }
 
 void

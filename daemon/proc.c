@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "myriadd.h"
+#include "proc.h"
 
 /* x86-64 system call numbers, as /proc/PID/syscall shows them */
 #define NR_ACCEPT	43

@@ -12,8 +12,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "log.h"
-#include "myriadd.h"
+#include "reap.h"
+#include "service.h"
+#include "spawn.h"
+#include "state.h"
+#include "stop.h"
+#include "table.h"
+#include "worker.h"
 
 static void
 reap_log(struct worker *w, const siginfo_t *si)
@@ -28,33 +35,14 @@ reap_log(struct worker *w, const siginfo_t *si)
 		    (int)w->pid, si->si_status);
 }
 
-/* w's process is reaped: its slot waits for a respawn or is freed. */
+/* w's process is reaped: the service decides what becomes of its slot. */
 static void
 reap_worker(struct state *st, struct worker *w, const siginfo_t *si)
 {
-	struct service *svc = w->svc;
-	int retired;
-
 	spawn_settle(st, w);
 	reap_log(w, si);
 	table_del_pid(st, w);
-	ev_timer_stop(st->loop, &w->timer);
-	retired = w->stopping;
-	if (retired)
-		svc->nretiring--;
-	w->stopping = 0;
-	w->retiring = 0;
-	w->state = W_WAIT;
-	svc->nlive--;
-	st->live--;
-	/* A failed exec was counted as a failure, not as a worker. */
-	if (!w->failed)
-		st->reaped++;
-	worker_uncharge(st, svc);
-	if (svc->conf->mode == MODE_POOL && !svc->removed && !st->stopping)
-		pool_exited(st, w, retired);
-	else
-		worker_free(st, w);
+	service_worker_exited(st, w);
 	if (st->stopping)
 		stop_check(st);
 }
@@ -108,7 +96,7 @@ events_cb(struct ev_loop *loop, ev_io *io, int revents)
 		if ((n = exitev_read(io->fd, st->pid, reap_pid, st)) > 0)
 			continue;
 		if (n == -1 && errno == ENOBUFS) {
-			st->exit_scans++;
+			st->reaper.exit_scans++;
 			(void)reap_scan(st);
 		} else if (n == -1 && errno != EINTR)
 			log_warn("reading exit events");
@@ -132,28 +120,29 @@ sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
 
 	(void)t;
 	(void)revents;
-	if (st->live == 0)
+	if (st->counts.live == 0)
 		return;
-	events_cb(loop, &st->exits, 0);
+	events_cb(loop, &st->reaper.exits, 0);
 	if (reap_scan(st) > 0)
-		st->exit_scans++;
+		st->reaper.exit_scans++;
 }
 
 /* Exit events if the kernel gives them to this process, else SIGCHLD. */
 void
 reap_init(struct state *st)
 {
+	struct reaper *r = &st->reaper;
 	int fd;
 
 	if ((fd = exitev_open()) == -1) {
 		log_info("reaping by scanning the children on SIGCHLD: no exit "
 		    "events (%s)", strerror(errno));
-		ev_signal_init(&st->sigchld, sigchld_cb, SIGCHLD);
-		ev_signal_start(st->loop, &st->sigchld);
+		ev_signal_init(&r->sigchld, sigchld_cb, SIGCHLD);
+		ev_signal_start(st->loop, &r->sigchld);
 		return;
 	}
-	ev_io_init(&st->exits, events_cb, fd, EV_READ);
-	ev_io_start(st->loop, &st->exits);
-	ev_timer_init(&st->reap_sweep, sweep_cb, REAP_SWEEP_S, REAP_SWEEP_S);
-	ev_timer_start(st->loop, &st->reap_sweep);
+	ev_io_init(&r->exits, events_cb, fd, EV_READ);
+	ev_io_start(st->loop, &r->exits);
+	ev_timer_init(&r->sweep, sweep_cb, REAP_SWEEP_S, REAP_SWEEP_S);
+	ev_timer_start(st->loop, &r->sweep);
 }

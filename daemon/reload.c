@@ -10,8 +10,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capacity/capacity.h"
+#include "conf.h"
+#include "listen.h"
 #include "log.h"
-#include "myriadd.h"
+#include "notify.h"
+#include "pool.h"
+#include "reload.h"
+#include "service.h"
+#include "spawn.h"
+#include "state.h"
+#include "table.h"
+#include "timer.h"
 
 struct plan {
 	struct service	*keep;	/* service carried over, new conf */
@@ -79,7 +89,7 @@ plan_make(struct state *st, struct conf *nc)
 	int i, need = st->table.used;
 
 	if ((plan = calloc((size_t)nc->nsvc, sizeof(*plan))) == NULL)
-		fatal("reload");
+		fatal("%s: no memory to plan its services", nc->path);
 	for (i = 0; i < nc->nsvc; i++) {
 		sc = nc->svc[i];
 		need += sc->workers;
@@ -209,7 +219,7 @@ reload_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)revents;
 	if (st->stopping)
 		return;
-	st->last_reload = ev_now(loop);
+	st->reloader.last = ev_now(loop);
 	log_info("reloading %s", st->conf->path);
 	if ((nc = conf_load(st->conf->path, st->conf_abs)) == NULL ||
 	    reload_apply(st, nc) == -1) {
@@ -229,17 +239,16 @@ hup_cb(struct ev_loop *loop, ev_signal *sig, int revents)
 
 	(void)sig;
 	(void)revents;
-	if (st->stopping || ev_is_active(&st->reload))
+	if (st->stopping || ev_is_active(&st->reloader.gap))
 		return;
-	delay = st->last_reload + RELOAD_GAP_S - ev_now(loop);
-	ev_timer_set(&st->reload, delay > 0 ? delay : 0, 0);
-	ev_timer_start(loop, &st->reload);
+	delay = st->reloader.last + RELOAD_GAP_S - ev_now(loop);
+	timer_arm(loop, &st->reloader.gap, reload_cb, delay);
 }
 
 void
 reload_init(struct state *st)
 {
-	ev_signal_init(&st->sighup, hup_cb, SIGHUP);
-	ev_signal_start(st->loop, &st->sighup);
-	ev_init(&st->reload, reload_cb);
+	ev_signal_init(&st->reloader.sighup, hup_cb, SIGHUP);
+	ev_signal_start(st->loop, &st->reloader.sighup);
+	ev_init(&st->reloader.gap, reload_cb);
 }

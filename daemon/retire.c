@@ -16,8 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "myriadd.h"
+#include "conf.h"
+#include "proc.h"
+#include "retire.h"
+#include "state.h"
+#include "timer.h"
+#include "worker.h"
 
 /*
  * A digest of what the worker's fds are (number and object), so that a
@@ -62,7 +66,16 @@ retire_now(struct state *st, struct worker *w)
 	worker_stop(st, w);
 }
 
-void
+static void	retire_poll_cb(struct ev_loop *, ev_timer *, int);
+
+static void
+retire_later(struct state *st, struct worker *w, double after)
+{
+	timer_arm(st->loop, &w->timer, retire_poll_cb, after);
+}
+
+/* Waiting in accept (RETIRING): stop it there, then see what it holds. */
+static void
 retire_poll(struct state *st, struct worker *w)
 {
 	unsigned digest;
@@ -72,23 +85,23 @@ retire_poll(struct state *st, struct worker *w)
 		retire_now(st, w);
 		return;
 	}
-	if (w->retire_step == 0) {
-		/* Taken before the accept check: it then holds no connection. */
+	if (w->state == W_RETIRING) {
+		/* Taken before the accept check: it holds no connection. */
 		if (fds_digest(w->pid, &w->retire_fds) == -1) {
 			retire_now(st, w);
 			return;
 		}
 		if (!proc_waiting(w->pid)) {
-			worker_timer(st, w, RETIRE_POLL_S);
+			retire_later(st, w, RETIRE_POLL_S);
 			return;
 		}
-		w->retire_step = 1;
+		worker_enter(st, w, W_HALTED);
 		worker_signal(w, SIGSTOP);
-		worker_timer(st, w, RETIRE_STOP_S);
+		retire_later(st, w, RETIRE_STOP_S);
 		return;
 	}
 	if ((state = proc_state(w->pid)) != 'T' && state != 't') {
-		worker_timer(st, w, RETIRE_STOP_S);
+		retire_later(st, w, RETIRE_STOP_S);
 		return;
 	}
 	if (fds_digest(w->pid, &digest) == 0 && digest == w->retire_fds) {
@@ -96,20 +109,25 @@ retire_poll(struct state *st, struct worker *w)
 		return;
 	}
 	/* It took a connection on its way to the stop: let it serve. */
-	w->retire_step = 0;
+	worker_enter(st, w, W_RETIRING);
 	worker_signal(w, SIGCONT);
-	worker_timer(st, w, RETIRE_POLL_S);
+	retire_later(st, w, RETIRE_POLL_S);
 }
 
-void
-worker_retire(struct state *st, struct worker *w)
+static void
+retire_poll_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	if (w->state != W_LIVE || w->stopping)
+	(void)revents;
+	retire_poll(ev_userdata(loop), worker_of_timer(t));
+}
+
+/* Stop w once it waits for a connection and holds none. */
+void
+retire_start(struct state *st, struct worker *w)
+{
+	if (w->state != W_SPAWNING && w->state != W_LIVE)
 		return;
-	w->stopping = 1;
-	w->retiring = 1;
-	w->retire_step = 0;
+	worker_enter(st, w, W_RETIRING);
 	w->retired = ev_now(st->loop);
-	w->svc->nretiring++;
 	retire_poll(st, w);
 }

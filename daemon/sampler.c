@@ -2,25 +2,33 @@
  * sampler.c - the threads that read workers' /proc files for footprint.c.
  * They run at SCHED_IDLE, on CPU time nothing else wants, so a sweep of
  * 10,000 workers (70 ms of reads, 170 ms the first time) takes nothing
- * from the data plane. The loop hands each a batch of pids and takes the figures back
- * once it says it is done: a thread touches no worker and no libev state
- * but the ev_async it signals.
+ * from the data plane. The loop hands each a batch of pids and takes the
+ * figures back once it says it is done: a thread touches no worker and no
+ * libev state but the ev_async it signals.
  */
 #include <sys/types.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "footprint.h"
 #include "log.h"
-#include "myriadd.h"
+#include "proc.h"
 
 #define SAMPLER_STACK	(64 * 1024)
 #define PROC_BUF	4096
+
+/* One thread and what wakes it; only this file knows pthreads. */
+struct sampler_thread {
+	pthread_t	id;
+	sem_t		todo;		/* posted: the batch is the thread's */
+};
 
 /* The number after "\nKEY" (KEY ends with ':'), 0 if absent. */
 static unsigned
@@ -73,7 +81,8 @@ smaps_read(pid_t pid, int vsyscall, struct smaps_sum *sum)
 	while ((n = read(fd, buf + have, PROC_BUF - have)) > 0) {
 		have += (size_t)n;
 		buf[have] = '\0';
-		for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		for (line = buf; (nl = strchr(line, '\n')) != NULL;
+		    line = nl + 1) {
 			*nl = '\0';
 			smaps_line(sum, line);
 		}
@@ -134,7 +143,7 @@ sampler_main(void *arg)
 	int i;
 
 	for (;;) {
-		while (sem_wait(&b->todo) == -1)
+		while (sem_wait(&b->thread->todo) == -1)
 			;
 		for (i = 0; i < b->nitems; i++)
 			read_item(&b->item[i], b->s->vsyscall);
@@ -185,15 +194,16 @@ sampler_start(struct sampler *s, struct ev_loop *loop)
 	for (i = 0; i < SAMPLER_THREADS; i++) {
 		b = &s->batch[i];
 		b->s = s;
-		if (sem_init(&b->todo, 0, 0) == -1) {
+		if ((b->thread = calloc(1, sizeof(*b->thread))) == NULL ||
+		    sem_init(&b->thread->todo, 0, 0) == -1) {
 			err = errno;
 			goto fail;
 		}
-		if ((err = pthread_create(&b->thread, &attr, sampler_main, b))
-		    != 0)
+		if ((err = pthread_create(&b->thread->id, &attr, sampler_main,
+		    b)) != 0)
 			goto fail;
-		if ((err = pthread_setschedparam(b->thread, SCHED_IDLE, &none))
-		    != 0)
+		if ((err = pthread_setschedparam(b->thread->id, SCHED_IDLE,
+		    &none)) != 0)
 			log_warnx("footprint sampler: SCHED_IDLE: %s",
 			    strerror(err));
 	}
@@ -210,5 +220,5 @@ void
 sampler_post(struct fp_batch *b)
 {
 	b->busy = 1;
-	(void)sem_post(&b->todo);
+	(void)sem_post(&b->thread->todo);
 }

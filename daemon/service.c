@@ -1,13 +1,20 @@
 /*
- * service.c - a service: its configuration, its listener and its counts.
- * A service removed by a reload lingers until its last worker is reaped.
+ * service.c - a service: its configuration, its listener and its counts,
+ * and what follows when one of its spawns fails or a worker exits: the
+ * listener paused or resumed, the pool slot respawned or freed. A service
+ * removed by a reload lingers until its last worker is reaped.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
+#include "listen.h"
 #include "log.h"
-#include "myriadd.h"
+#include "pool.h"
+#include "service.h"
+#include "state.h"
+#include "worker.h"
 
 struct service *
 service_new(struct svc_conf *sc)
@@ -15,7 +22,7 @@ service_new(struct svc_conf *sc)
 	struct service *svc;
 
 	if ((svc = calloc(1, sizeof(*svc))) == NULL)
-		fatal("service '%s'", sc->name);
+		fatal("service '%s': no memory for it", sc->name);
 	svc->conf = sc;
 	svc->lis.fd = -1;
 	svc->lis.waiter = -1;
@@ -39,6 +46,7 @@ service_remove(struct state *st, struct service *svc)
 {
 	svc->removed = 1;
 	listen_close(st, svc);
+	pool_drop(st, svc);
 	if (svc->conf->mode == MODE_POOL)
 		pool_stop(st, svc);
 	log_debug("service '%s' removed, %d workers left", svc->conf->name,
@@ -87,4 +95,50 @@ service_summary(struct state *st, char *buf, size_t len)
 			break;
 		n += (size_t)r;
 	}
+}
+
+/*
+ * The spawner's word on an exec (spawn_init's done): the worker counts
+ * it; a spawn-mode service backs off after a failure.
+ */
+void
+service_exec_done(struct state *st, struct worker *w, int err,
+    const char *step)
+{
+	struct service *svc = w->svc;
+
+	worker_exec_done(st, w, err, step);
+	if (err != 0 && svc->conf->mode == MODE_SPAWN && !svc->removed)
+		listen_pause(st, svc, SPAWN_BACKOFF_S);
+}
+
+/* A slot of svc went back to the table. */
+void
+service_slot_freed(struct state *st, struct service *svc)
+{
+	if (svc->removed) {
+		if (svc->nslots == 0)
+			service_free(st, svc);
+	} else if (svc->conf->mode == MODE_SPAWN)
+		listen_resume(st, svc);
+}
+
+/* w's process is reaped: its slot waits for a respawn or is freed. */
+void
+service_worker_exited(struct state *st, struct worker *w)
+{
+	struct service *svc = w->svc;
+	int retired = WORKER_TOLD_TO_STOP(w);
+
+	ev_timer_stop(st->loop, &w->timer);
+	/* A failed exec was counted as a failure, not as a worker. */
+	if (w->state != W_FAILED)
+		st->counts.reaped++;
+	worker_enter(st, w, W_WAIT);
+	worker_uncharge(st, svc);
+	if (svc->conf->mode == MODE_POOL && !svc->removed && !st->stopping &&
+	    pool_respawn(st, w, retired))
+		return;
+	worker_free(st, w);
+	service_slot_freed(st, svc);
 }

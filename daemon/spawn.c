@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "myriadd.h"
+#include "spawn.h"
+#include "state.h"
+#include "worker.h"
 
 #define STACK_BYTES	(16 * 1024)	/* child.c needs well under 1 KiB */
 #define GUARD_BYTES	4096
@@ -30,22 +32,28 @@ release_cb(struct ev_loop *loop, ev_prepare *p, int revents)
 	spawn_collect(ev_userdata(loop), SPAWN_RELEASE);
 }
 
-/* The stacks, each above a guard page, and the slots' fixed parts. */
+/*
+ * The stacks, each above a guard page, and the slots' fixed parts; done
+ * is told of every exec's outcome.
+ */
 int
-spawn_init(struct state *st)
+spawn_init(struct state *st, void (*done)(struct state *, struct worker *,
+    int, const char *))
 {
+	struct spawner *sp = &st->spawner;
 	struct spawn_slot *s;
 	char *base;
 	int i;
 
-	st->stacks_len = SPAWN_SLOTS * (GUARD_BYTES + STACK_BYTES);
-	st->stacks = mmap(NULL, st->stacks_len, PROT_READ | PROT_WRITE,
+	sp->done = done;
+	sp->stacks_len = SPAWN_SLOTS * (GUARD_BYTES + STACK_BYTES);
+	sp->stacks = mmap(NULL, sp->stacks_len, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (st->stacks == MAP_FAILED)
+	if (sp->stacks == MAP_FAILED)
 		return -1;
 	for (i = 0; i < SPAWN_SLOTS; i++) {
-		s = &st->spawn[i];
-		base = st->stacks + i * (GUARD_BYTES + STACK_BYTES);
+		s = &sp->slot[i];
+		base = sp->stacks + i * (GUARD_BYTES + STACK_BYTES);
 		if (mprotect(base, GUARD_BYTES, PROT_NONE) == -1)
 			return -1;
 		s->stack_top = base + GUARD_BYTES + STACK_BYTES;
@@ -56,8 +64,8 @@ spawn_init(struct state *st)
 		s->parent = st->pid;
 		s->nofile = st->nofile;
 	}
-	ev_prepare_init(&st->release, release_cb);
-	ev_prepare_start(st->loop, &st->release);
+	ev_prepare_init(&sp->release, release_cb);
+	ev_prepare_start(st->loop, &sp->release);
 	return 0;
 }
 
@@ -102,9 +110,13 @@ slot_collect(struct state *st, struct spawn_slot *s, enum spawn_wait how)
 	if (phase != SLOT_GONE)
 		return;
 	s->w = NULL;
-	st->spawn_busy--;
-	w->spawning = 0;
-	worker_exec_done(st, w, s->err, s->step);
+	st->spawner.busy--;
+	w->spawn_slot = 0;
+	/*
+	 * The one call back up the layers: the outcome goes to the service
+	 * (service_exec_done), which tells the worker and follows up.
+	 */
+	st->spawner.done(st, w, s->err, s->step);
 }
 
 /* Collect every slot in flight (the loop's prepare, a reload, a drain). */
@@ -113,16 +125,17 @@ spawn_collect(struct state *st, enum spawn_wait how)
 {
 	int i;
 
-	for (i = 0; i < SPAWN_SLOTS && st->spawn_busy > 0; i++)
-		slot_collect(st, &st->spawn[i], how);
+	for (i = 0; i < SPAWN_SLOTS && st->spawner.busy > 0; i++)
+		slot_collect(st, &st->spawner.slot[i], how);
 }
 
 /* w's process exited: its slot, if it still has one, is gone too. */
 void
 spawn_settle(struct state *st, struct worker *w)
 {
-	if (w->spawning)
-		slot_collect(st, &st->spawn[w->spawning - 1], SPAWN_DRAIN);
+	if (w->spawn_slot)
+		slot_collect(st, &st->spawner.slot[w->spawn_slot - 1],
+		    SPAWN_DRAIN);
 }
 
 /* A free slot; with all in flight, wait for the oldest to exec. */
@@ -133,11 +146,11 @@ spawn_slot(struct state *st)
 	int i, n;
 
 	for (n = 0; n < 2 * SPAWN_SLOTS; n++) {
-		i = (st->spawn_next + n) % SPAWN_SLOTS;
-		s = &st->spawn[i];
+		i = (st->spawner.next + n) % SPAWN_SLOTS;
+		s = &st->spawner.slot[i];
 		slot_collect(st, s, n < SPAWN_SLOTS ? SPAWN_POLL : SPAWN_DRAIN);
 		if (s->w == NULL) {
-			st->spawn_next = (i + 1) % SPAWN_SLOTS;
+			st->spawner.next = (i + 1) % SPAWN_SLOTS;
 			return s;
 		}
 	}
@@ -145,16 +158,15 @@ spawn_slot(struct state *st)
 }
 
 /*
- * Clone w's process in slot s with fd as its fd 0 (and fd 1 in spawn
- * mode), and the listener's waiter, if it has one, as fd 3. The exec's
- * outcome comes later, to worker_exec_done. Returns the pid, or -1 with
+ * Clone w's process for sc in slot s with fd as its fd 0 (and fd 1 in
+ * spawn mode), and the pool listener's waiter, unless -1, as fd 3. The exec's
+ * outcome comes later, to the spawner's done. Returns the pid, or -1 with
  * errno (the slot stays free).
  */
 pid_t
-spawn_start(struct state *st, struct spawn_slot *s, struct worker *w, int fd)
+spawn_start(struct state *st, struct spawn_slot *s, struct worker *w,
+    const struct svc_conf *sc, int fd, int waiter)
 {
-	const struct svc_conf *sc = w->svc->conf;
-	int waiter = sc->mode == MODE_POOL ? w->svc->lis.waiter : -1;
 	sigset_t all, old;
 	pid_t pid;
 	int err;
@@ -191,7 +203,7 @@ spawn_start(struct state *st, struct spawn_slot *s, struct worker *w, int fd)
 	}
 	s->held = 1;
 	s->w = w;
-	st->spawn_busy++;
-	w->spawning = (unsigned char)(s - st->spawn + 1);
+	st->spawner.busy++;
+	w->spawn_slot = (unsigned char)(s - st->spawner.slot + 1);
 	return pid;
 }

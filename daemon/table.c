@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "myriadd.h"
+#include "state.h"
+#include "table.h"
+#include "worker.h"
 
 static unsigned
 pid_hash(const struct table *t, pid_t pid)
@@ -40,7 +41,8 @@ table_del_pid(struct state *st, struct worker *w)
 		i = (i + 1) & t->mask;
 	}
 	t->bypid[i] = NULL;
-	for (j = (i + 1) & t->mask; t->bypid[j] != NULL; j = (j + 1) & t->mask) {
+	for (j = (i + 1) & t->mask; t->bypid[j] != NULL;
+	    j = (j + 1) & t->mask) {
 		home = pid_hash(t, t->bypid[j]->pid);
 		/* Stays if its home lies cyclically in (i, j]. */
 		if (((j - home) & t->mask) < ((j - i) & t->mask))
@@ -68,7 +70,7 @@ static void
 rehash_one(struct state *st, struct worker *w, void *arg)
 {
 	(void)arg;
-	if (w->state == W_LIVE)
+	if (WORKER_PROCESS(w))
 		table_add_pid(st, w);
 }
 

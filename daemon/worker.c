@@ -1,59 +1,73 @@
 /*
  * worker.c - one worker slot's life: start its process, stop it (TERM,
- * then KILL after the grace period), and report spawn failures, at most
- * one line a second per service.
+ * then KILL after the grace period), and count and report its spawn
+ * failures, at most one line a second per service.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <signal.h>
 #include <string.h>
 
+#include "capacity/ledger.h"
+#include "conf.h"
+#include "env.h"
 #include "log.h"
-#include "myriadd.h"
+#include "service.h"
+#include "spawn.h"
+#include "state.h"
+#include "table.h"
+#include "timer.h"
+#include "worker.h"
 
 void
 worker_signal(struct worker *w, int sig)
 {
 	/*
-	 * Only a live worker is signalled: its pid is not reaped yet, so
-	 * neither the pid nor its group can be another process's.
+	 * Only a process not yet reaped is signalled: neither its pid nor
+	 * its group can be another process's.
 	 */
-	if (w->state != W_LIVE || w->pid <= 1)
+	if (!WORKER_PROCESS(w) || w->pid <= 1)
 		return;
 	(void)kill(-w->pid, sig);
 	(void)kill(w->pid, sig);
 }
 
+/* The grace period is over: KILL what is left of it. */
 static void
-worker_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
+grace_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	struct worker *w = (struct worker *)((char *)t -
-	    offsetof(struct worker, timer));
-	struct state *st = ev_userdata(loop);
+	struct worker *w = worker_of_timer(t);
 
+	(void)loop;
 	(void)revents;
-	if (w->state == W_WAIT)
-		pool_due(st, w);
-	else if (w->retiring)
-		retire_poll(st, w);
-	else if (!w->stopping) {
-		log_debug("service '%s': worker %d timed out, stopping it",
-		    w->svc->conf->name, (int)w->pid);
-		worker_stop(st, w);
-	} else {
-		log_debug("service '%s': killing worker %d",
-		    w->svc->conf->name, (int)w->pid);
-		worker_signal(w, SIGKILL);
-	}
+	log_debug("service '%s': killing worker %d", w->svc->conf->name,
+	    (int)w->pid);
+	worker_signal(w, SIGKILL);
 }
 
-/* Arm the slot's timer: kill deadline of a live worker, or respawn delay. */
-void
-worker_timer(struct state *st, struct worker *w, double after)
+/* A spawn-mode worker reached its service's timeout. */
+static void
+deadline_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	ev_timer_stop(st->loop, &w->timer);
-	ev_timer_set(&w->timer, after > 0 ? after : 0, 0);
-	ev_timer_start(st->loop, &w->timer);
+	struct worker *w = worker_of_timer(t);
+
+	(void)revents;
+	log_debug("service '%s': worker %d timed out, stopping it",
+	    w->svc->conf->name, (int)w->pid);
+	worker_stop(ev_userdata(loop), w);
+}
+
+/* Move w to state s, and the counts that follow from states with it. */
+void
+worker_enter(struct state *st, struct worker *w, enum wstate s)
+{
+	struct service *svc = w->svc;
+	int was_process = WORKER_PROCESS(w), was_told = WORKER_TOLD_TO_STOP(w);
+
+	w->state = (unsigned char)s;
+	svc->nlive += WORKER_PROCESS(w) - was_process;
+	st->counts.live += WORKER_PROCESS(w) - was_process;
+	svc->nretiring += WORKER_TOLD_TO_STOP(w) - was_told;
 }
 
 /* A slot for svc, or NULL: the table is sized so that this cannot fail. */
@@ -68,25 +82,18 @@ worker_new(struct state *st, struct service *svc)
 		return NULL;
 	}
 	w->svc = svc;
-	ev_init(&w->timer, worker_timer_cb);
+	ev_init(&w->timer, deadline_cb);
 	svc->nslots++;
 	return w;
 }
 
-/* Return a slot whose process, if any, is reaped. */
+/* Return a slot whose process, if any, is reaped; follow-ups: service.c. */
 void
 worker_free(struct state *st, struct worker *w)
 {
-	struct service *svc = w->svc;
-
 	ev_timer_stop(st->loop, &w->timer);
+	w->svc->nslots--;
 	table_put(st, w);
-	svc->nslots--;
-	if (svc->removed) {
-		if (svc->nslots == 0)
-			service_free(st, svc);
-	} else if (svc->conf->mode == MODE_SPAWN)
-		listen_resume(st, svc);
 }
 
 /*
@@ -103,23 +110,22 @@ worker_start(struct state *st, struct worker *w, int fd,
 	pid_t pid;
 
 	w->started = ev_now(st->loop);
-	w->failed = 0;
 	ledger_take(&st->ledger, svc->conf->share.cost.commit);
 	s = spawn_slot(st);
 	s->envp = peer ? env_build(s, svc, fd, peer) : svc->conf->envp;
-	if ((pid = spawn_start(st, s, w, fd)) == -1) {
+	pid = spawn_start(st, s, w, svc->conf, fd, svc->conf->mode ==
+	    MODE_POOL ? svc->lis.waiter : -1);
+	if (pid == -1) {
 		worker_failed(st, svc, "clone", errno);
 		worker_uncharge(st, svc);
 		return -1;
 	}
 	w->pid = pid;
-	w->state = W_LIVE;
-	w->stopping = 0;
+	worker_enter(st, w, W_SPAWNING);
 	table_add_pid(st, w);
-	svc->nlive++;
-	st->live++;
 	if (svc->conf->mode == MODE_SPAWN && svc->conf->timeout > 0)
-		worker_timer(st, w, svc->conf->timeout);
+		timer_arm(st->loop, &w->timer, deadline_cb,
+		    svc->conf->timeout);
 	return 0;
 }
 
@@ -131,17 +137,17 @@ worker_exec_done(struct state *st, struct worker *w, int err,
 	struct service *svc = w->svc;
 
 	if (err == 0) {
+		if (w->state == W_SPAWNING)
+			worker_enter(st, w, W_LIVE);
 		svc->spawned++;
-		st->spawned++;
+		st->counts.spawned++;
 		log_debug("service '%s': worker %d started", svc->conf->name,
 		    (int)w->pid);
 		return;
 	}
 	/* The child exits 127; the reaper gives its slot back. */
-	w->failed = 1;
+	worker_enter(st, w, W_FAILED);
 	worker_failed(st, svc, step, err);
-	if (svc->conf->mode == MODE_SPAWN && !svc->removed)
-		listen_pause(st, svc, SPAWN_BACKOFF_S);
 }
 
 /*
@@ -164,36 +170,28 @@ worker_uncharge(struct state *st, struct service *svc)
 void
 worker_stop(struct state *st, struct worker *w)
 {
-	if (w->state != W_LIVE || (w->stopping && !w->retiring))
+	switch (w->state) {
+	case W_SPAWNING:
+	case W_LIVE:
+	case W_RETIRING:
+	case W_HALTED:
+		break;
+	default:		/* no process, one exiting, or one stopping */
 		return;
-	if (!w->stopping)
-		w->svc->nretiring++;
-	w->stopping = 1;
-	w->retiring = 0;
+	}
+	worker_enter(st, w, W_STOPPING);
 	worker_signal(w, SIGTERM);
 	worker_signal(w, SIGCONT);
-	worker_timer(st, w, st->conf->grace);
+	timer_arm(st->loop, &w->timer, grace_cb, st->conf->grace);
 }
 
 void
 worker_failed(struct state *st, struct service *svc, const char *step,
     int err)
 {
-	ev_tstamp now = ev_now(st->loop);
-
-	st->failed++;
+	st->counts.failed++;
 	svc->failed++;
-	if (now - svc->warned < 1.0) {
-		svc->suppressed++;
-		return;
-	}
-	if (svc->suppressed)
-		log_warnx("service '%s': unable to spawn %s: %s: %s "
-		    "(%ld more failures)", svc->conf->name, svc->conf->path,
-		    step, strerror(err), svc->suppressed);
-	else
-		log_warnx("service '%s': unable to spawn %s: %s: %s",
-		    svc->conf->name, svc->conf->path, step, strerror(err));
-	svc->warned = now;
-	svc->suppressed = 0;
+	log_limited(&svc->spawn_warning, ev_now(st->loop), err,
+	    "service '%s': unable to spawn %s: %s", svc->conf->name,
+	    svc->conf->path, step);
 }

@@ -7,8 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capacity/capacity.h"
+#include "capacity/ledger.h"
+#include "conf.h"
 #include "log.h"
-#include "myriadd.h"
+#include "service.h"
+#include "state.h"
 
 /* What the live workers hold comes back to the plan that replaces theirs. */
 static void
@@ -37,8 +41,10 @@ price(struct conf *nc, struct share *shares)
 
 	for (i = 0; i < nc->nsvc; i++) {
 		sc = nc->svc[i];
-		if (cost_of(sc->path, sc->memory, &sc->share.cost, &why) == -1) {
-			log_warnx("service '%s': %s: %s", sc->name, sc->path, why);
+		if (cost_of(sc->path, sc->memory, &sc->share.cost, &why)
+		    == -1) {
+			log_warnx("service '%s': %s: %s", sc->name, sc->path,
+			    why);
 			return -1;
 		}
 		sc->share.name = sc->name;
@@ -92,7 +98,7 @@ capacity_plan(struct state *st, struct conf *nc)
 	long long commit;
 
 	if ((shares = calloc((size_t)nc->nsvc + 1, sizeof(*shares))) == NULL)
-		fatal("capacity");
+		fatal("%s: no memory to price its services", nc->path);
 	if (price(nc, shares) == -1) {
 		free(shares);
 		return -1;
@@ -105,10 +111,12 @@ capacity_plan(struct state *st, struct conf *nc)
 		free(shares);
 		return -1;
 	}
-	commit = grant(nc, shares, report) - (cr.commit - (long long)st->ledger.commit_len);
+	/* Commit the live workers hold already is not asked for twice. */
+	commit = grant(nc, shares, report) -
+	    (cr.commit - (long long)st->ledger.commit_len);
 	if (ledger_reserve(&st->ledger, commit) == -1) {
-		log_warn("refusing the configuration: unable to hold %lld bytes "
-		    "of commit (vm.overcommit_memory=2)", commit);
+		log_warn("refusing the configuration: unable to hold %lld "
+		    "bytes of commit (vm.overcommit_memory=2)", commit);
 		free(shares);
 		return -1;
 	}

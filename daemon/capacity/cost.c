@@ -14,7 +14,8 @@
 #define PHDRS_MAX 32
 
 struct elf_shape {
-	int		 static_exec;	/* ET_EXEC, no interpreter, not dynamic */
+	/* ET_EXEC, no interpreter, not dynamic */
+	int		 static_exec;
 	int		 nload;		/* PT_LOAD segments */
 	int		 relro;		/* has PT_GNU_RELRO */
 	long long	 rw_memsz;	/* the writable PT_LOAD, if one */

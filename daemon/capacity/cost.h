@@ -16,13 +16,16 @@
 #define COST_PAGETABLE_CHAIN	16384
 #define COST_FOREIGN_CHAINS	3	/* text, heap/mmap, stack regions */
 #define COST_FOREIGN_DEFAULT	(2 * 1024 * 1024)	/* no memory key */
-#define COST_EXEC_STACK		(32 * 1024)	/* RLIMIT_STACK of a one-page worker */
+/* RLIMIT_STACK of a one-page worker */
+#define COST_EXEC_STACK		(32 * 1024)
 
 struct cost {
-	int		one_page;	/* a lib/rt worker: its user part is exact */
+	/* a lib/rt worker: its user part is exact */
+	int		one_page;
 	long long	user;		/* private bytes it can ever have */
 	long long	kernel;		/* fixed kernel part */
-	long long	commit;		/* what it may commit, strict overcommit */
+	/* what it may commit, strict overcommit */
+	long long	commit;
 };
 
 /* Fill COST for PATH; BUDGET is the service's memory key, or 0. */

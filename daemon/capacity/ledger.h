@@ -16,7 +16,8 @@
 #define COST_CONNECTION		4096
 /* Room kept free: no promise is made up to the last byte or pid. */
 #define SPARE_BYTES		(32LL * 1024 * 1024)
-#define SPARE_COMMIT		(16LL * 1024 * 1024)	/* at least, strict overcommit */
+/* at least, strict overcommit */
+#define SPARE_COMMIT		(16LL * 1024 * 1024)
 #define SPARE_PIDS		64
 #define SPARE_FDS		64
 
@@ -26,8 +27,10 @@ enum policy { POLICY_REFUSE, POLICY_CAP };
 struct share {
 	const char	*name;		/* the service, for messages */
 	int		 asked;		/* workers in the config */
-	int		 granted;	/* workers it may have: asked, or capped */
-	int		 spawn_mode;	/* each worker also holds a connection */
+	/* workers it may have: asked, or capped */
+	int		 granted;
+	/* each worker also holds a connection */
+	int		 spawn_mode;
 	struct cost	 cost;		/* of one worker */
 };
 
@@ -42,8 +45,10 @@ struct credit {
 struct ledger {
 	struct machine	 m;		/* as read when planned */
 	enum policy	 policy;
-	long long	 per_worker_max;	/* largest user + kernel of a share */
-	long long	 reserved;	/* bytes promised for all granted workers */
+	/* largest user + kernel of a share */
+	long long	 per_worker_max;
+	/* bytes promised for all granted workers */
+	long long	 reserved;
 	long long	 room;		/* memory that was there to promise */
 	int		 workers;	/* granted in all */
 	void		*commit;	/* strict overcommit: the reservation */

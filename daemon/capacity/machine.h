@@ -9,9 +9,11 @@
 
 struct machine {
 	long long	mem_available;	/* MemAvailable, bytes */
-	long long	memcg_limit;	/* effective memory cgroup limit, or -1 */
+	/* effective memory cgroup limit, or -1 */
+	long long	memcg_limit;
 	long long	memcg_usage;	/* its usage, or -1 */
-	char		memcg[PATH_MAX];	/* the cgroup holding the limit */
+	/* the cgroup holding the limit */
+	char		memcg[PATH_MAX];
 	int		overcommit;	/* vm.overcommit_memory */
 	long long	commit_limit;	/* CommitLimit, bytes */
 	long long	committed;	/* Committed_AS, bytes */

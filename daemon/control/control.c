@@ -13,9 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control/client.h"
+#include "control/control.h"
 #include "log.h"
-#include "myriadd.h"
-#include "control.h"
+#include "service.h"
+#include "state.h"
+#include "table.h"
 
 #define CTL_RELOAD_POLL_S 0.01
 #define CTL_RELOAD_MAX_S 60.0
@@ -58,7 +61,7 @@ client_fail(struct state *st, struct ctl_client *c, const char *fmt, ...)
 static void
 client_answer(struct state *st, struct ctl_client *c, enum ctl_answer what)
 {
-	answer_begin(st, c, what);
+	control_answer_begin(st, c, what);
 	c->phase = CTL_WRITE;
 	ev_io_stop(st->loop, &c->io);
 	ev_io_set(&c->io, c->fd, EV_WRITE);
@@ -108,7 +111,7 @@ client_command(struct state *st, struct ctl_client *c, char *line)
 	} else if (strcmp(line, "workers") == 0) {
 		if (strlen(arg) >= sizeof(c->svc) || service_find(st, arg) ==
 		    NULL) {
-			answer_clean(echo, sizeof(echo), arg);
+			control_answer_clean(echo, sizeof(echo), arg);
 			client_fail(st, c, "no service '%s'", echo);
 			return;
 		}
@@ -128,7 +131,7 @@ client_command(struct state *st, struct ctl_client *c, char *line)
 		c->stop = 1;
 		client_answer(st, c, ANS_RESULT);
 	} else {
-		answer_clean(echo, sizeof(echo), line);
+		control_answer_clean(echo, sizeof(echo), line);
 		client_fail(st, c, "unknown command '%s'", echo);
 	}
 }
@@ -181,7 +184,7 @@ client_write(struct state *st, struct ctl_client *c)
 			if (fills++ == CTL_FILLS)
 				return;
 			c->outlen = c->outoff = 0;
-			answer_fill(st, c);
+			control_answer_fill(st, c);
 			continue;
 		}
 		n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
@@ -215,7 +218,7 @@ client_io_cb(struct ev_loop *loop, ev_io *io, int revents)
 static void
 client_reload_poll(struct state *st, struct ctl_client *c)
 {
-	if (st->last_reload >= c->asked) {
+	if (st->reloader.last >= c->asked) {
 		c->timer.repeat = CTL_IDLE_S;
 		if (st->conf == c->conf)
 			client_fail(st, c, "reload failed, the previous "

@@ -1,70 +1,14 @@
 /*
- * control.h - the control socket's clients, shared by control.c (socket,
- * clients, commands) and control_answer.c (the records of an answer).
+ * control.h - the control socket of myriadctl(8) (control/): opened at
+ * start, closed on stop.
  */
 #ifndef CONTROL_H
 #define CONTROL_H
 
-#define CTL_CLIENTS_MAX	64	/* answered at once; more are closed */
-#define CTL_LINE_MAX	256	/* a request, its newline included */
-#define CTL_OUT_BYTES	4096	/* an answer's buffer, refilled as it drains */
-#define CTL_RECORD_MAX	1024	/* room one record may need */
-#define CTL_IDLE_S	5.0	/* a client silent or not reading: closed */
-#define CTL_FILLS	16	/* buffers written per wakeup, then yield */
+struct conf;
+struct state;
 
-enum ctl_phase {
-	CTL_FREE,
-	CTL_READ,	/* reading the request line */
-	CTL_WAIT,	/* waiting for a fresh sweep of the footprints */
-	CTL_RELOAD,	/* waiting for the reload it asked for */
-	CTL_WRITE	/* streaming the answer */
-};
-
-enum ctl_answer { ANS_STATUS, ANS_WORKERS, ANS_RESULT };
-
-struct ctl_client {
-	ev_io		io;		/* readable, then writable */
-	ev_timer	timer;		/* idle timeout; reload: polls */
-	int		fd;
-	enum ctl_phase	phase;
-	enum ctl_answer	answer;
-	int		done;		/* the answer's last line is in out */
-	int		stop;		/* stop the daemon once answered */
-	ev_tstamp	asked;		/* when the request came */
-	ev_tstamp	need;		/* the sweep to answer from started then */
-	const struct conf *conf;	/* reload: the config before, compared */
-	char		line[CTL_LINE_MAX + 1];	/* the request */
-	size_t		linelen;
-	char		svc[NAME_MAX_LEN];	/* workers SERVICE, or "" */
-	struct table_chunk *chunk;	/* workers: the next slot */
-	int		index;
-	int		nsvc;		/* status: service records written */
-	struct fp_sum	total;		/* status: sums at the request */
-	char		out[CTL_OUT_BYTES];
-	size_t		outlen;
-	size_t		outoff;		/* written so far */
-};
-
-struct control {
-	int		fd;		/* the listening socket */
-	ev_io		io;
-	ev_timer	pause;		/* accept failed for want of fds */
-	uid_t		uid;		/* besides root, the peer allowed */
-	int		nclients;
-	char		path[PATH_MAX];
-	ev_tstamp	warned_full;	/* last "too many clients" line */
-	long		suppressed_full;
-	ev_tstamp	warned_peer;	/* last refused peer line */
-	long		suppressed_peer;
-	struct ctl_client client[CTL_CLIENTS_MAX];
-};
-
-/* control.c */
-void	control_client(struct state *, int);
-
-/* control_answer.c */
-void	answer_begin(struct state *, struct ctl_client *, enum ctl_answer);
-void	answer_fill(struct state *, struct ctl_client *);
-void	answer_clean(char *, size_t, const char *);
+void	control_open(struct state *, const struct conf *);
+void	control_close(struct state *);
 
 #endif

@@ -10,16 +10,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control/client.h"
+#include "control/control.h"
 #include "log.h"
-#include "myriadd.h"
-#include "control.h"
+#include "service.h"
+#include "state.h"
+#include "table.h"
 
 /* What the kernel keeps for every worker besides its pages and tables. */
 #define KERNEL_PER_WORKER	(COST_KERNEL_STACK + COST_TASK_OBJECTS)
 
 /* Copy s into dst (len bytes with the NUL), printable ASCII only. */
 void
-answer_clean(char *dst, size_t len, const char *s)
+control_answer_clean(char *dst, size_t len, const char *s)
 {
 	size_t i;
 
@@ -141,14 +144,19 @@ total_record(struct ctl_client *c)
 	put_line(c, "\n");
 }
 
+/* As myriadctl(8) names them: live, retiring or stopping. */
 static const char *
 worker_state(const struct worker *w)
 {
-	if (w->retiring)
+	switch (w->state) {
+	case W_RETIRING:
+	case W_HALTED:
 		return "retiring";
-	if (w->stopping)
+	case W_STOPPING:
 		return "stopping";
-	return "live";
+	default:
+		return "live";
+	}
 }
 
 static void
@@ -182,7 +190,7 @@ fill_status(struct state *st, struct ctl_client *c)
 	int i;
 
 	while (room(c)) {
-		/* By position: a reload between two fills may free a service. */
+		/* By position: a reload between two fills may free one. */
 		for (svc = st->services, i = 0; svc && i < c->nsvc; i++)
 			svc = svc->next;
 		if (svc == NULL) {
@@ -213,14 +221,16 @@ fill_workers(struct state *st, struct ctl_client *c)
 			continue;
 		}
 		w = &c->chunk->slot[c->index++];
-		if (w->state == W_LIVE &&
-		    (c->svc[0] == '\0' || strcmp(c->svc, w->svc->conf->name) == 0))
+		if (WORKER_PROCESS(w) &&
+		    (c->svc[0] == '\0' ||
+		    strcmp(c->svc, w->svc->conf->name) == 0))
 			worker_record(st, c, w);
 	}
 }
 
 void
-answer_begin(struct state *st, struct ctl_client *c, enum ctl_answer what)
+control_answer_begin(struct state *st, struct ctl_client *c,
+    enum ctl_answer what)
 {
 	c->answer = what;
 	c->done = 0;
@@ -234,7 +244,7 @@ answer_begin(struct state *st, struct ctl_client *c, enum ctl_answer what)
 
 /* Append records while a whole one fits; set done with the last line. */
 void
-answer_fill(struct state *st, struct ctl_client *c)
+control_answer_fill(struct state *st, struct ctl_client *c)
 {
 	switch (c->answer) {
 	case ANS_STATUS:

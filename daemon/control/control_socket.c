@@ -13,27 +13,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control/client.h"
+#include "control/control.h"
+#include "listen.h"
 #include "log.h"
-#include "myriadd.h"
-#include "control.h"
+#include "service.h"
+#include "state.h"
+#include "table.h"
 
 #define CTL_BACKLOG	128
 #define CTL_ACCEPTS	16	/* per wakeup */
 #define CTL_PAUSE_S	0.1	/* after EMFILE and the like */
-
-/* Log at most a line a second per kind; 1 if this one is to be logged. */
-static int
-warn_due(struct state *st, ev_tstamp *last, long *suppressed)
-{
-	ev_tstamp now = ev_now(st->loop);
-
-	if (now - *last < 1.0) {
-		(*suppressed)++;
-		return 0;
-	}
-	*last = now;
-	return 1;
-}
 
 /* Root or the daemon's own user; others get an error line and a close. */
 static int
@@ -49,27 +39,10 @@ peer_allowed(struct state *st, int fd)
 		return 1;
 	(void)send(fd, refusal, sizeof(refusal) - 1,
 	    MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (warn_due(st, &ctl->warned_peer, &ctl->suppressed_peer)) {
-		log_warnx("control: refused pid %d uid %d: neither root nor "
-		    "uid %d (%ld more refused since the last line)",
-		    (int)cred.pid, (int)cred.uid, (int)ctl->uid,
-		    ctl->suppressed_peer);
-		ctl->suppressed_peer = 0;
-	}
+	log_limited(&ctl->peer_warning, ev_now(st->loop), 0,
+	    "control: refused pid %d uid %d: neither root nor uid %d",
+	    (int)cred.pid, (int)cred.uid, (int)ctl->uid);
 	return 0;
-}
-
-static void
-too_many(struct state *st)
-{
-	struct control *ctl = st->control;
-
-	if (warn_due(st, &ctl->warned_full, &ctl->suppressed_full)) {
-		log_warnx("control: %d clients already, closing new ones "
-		    "(%ld more closed since the last line)", CTL_CLIENTS_MAX,
-		    ctl->suppressed_full);
-		ctl->suppressed_full = 0;
-	}
 }
 
 static void
@@ -98,41 +71,23 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 			return;
 		if (fd == -1) {
 			/* EMFILE and the like: the fds go to the workers. */
-			if (warn_due(st, &ctl->warned_full,
-			    &ctl->suppressed_full))
-				log_warn("control: unable to accept");
+			log_limited(&ctl->full_warning, ev_now(loop), errno,
+			    "control: unable to accept");
 			ev_io_stop(loop, io);
 			ev_timer_set(&ctl->pause, CTL_PAUSE_S, 0);
 			ev_timer_start(loop, &ctl->pause);
 			return;
 		}
 		if (ctl->nclients == CTL_CLIENTS_MAX) {
-			too_many(st);
+			log_limited(&ctl->full_warning, ev_now(loop), 0,
+			    "control: %d clients already, closing new ones",
+			    CTL_CLIENTS_MAX);
 			(void)close(fd);
 		} else if (!peer_allowed(st, fd))
 			(void)close(fd);
 		else
 			control_client(st, fd);
 	}
-}
-
-/* A socket file left by a dead daemon goes; a live daemon's is an error. */
-static void
-stale_clear(const struct sockaddr_un *un)
-{
-	struct stat sb;
-	int fd, r;
-
-	if (lstat(un->sun_path, &sb) == -1 || !S_ISSOCK(sb.st_mode))
-		return;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		fatal("control socket %s", un->sun_path);
-	r = connect(fd, (const struct sockaddr *)un, sizeof(*un));
-	(void)close(fd);
-	if (r == 0)
-		fatalx("control socket %s: another daemon answers there",
-		    un->sun_path);
-	(void)unlink(un->sun_path);
 }
 
 /* Its directory, if missing, is made private (one level, mode 0700). */
@@ -160,7 +115,12 @@ socket_make(const char *path)
 		    "%zu bytes", path, sizeof(un.sun_path) - 1);
 	memcpy(un.sun_path, path, strlen(path));
 	dir_make(path);
-	stale_clear(&un);
+	if (listen_unix_clear(&un) == -1) {
+		if (errno == EADDRINUSE)
+			fatalx("control socket %s: another daemon answers "
+			    "there", path);
+		fatal("control socket %s: unable to clear the old one", path);
+	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		fatal("control socket %s", path);
@@ -184,7 +144,7 @@ control_open(struct state *st, const struct conf *c)
 		return;
 	/* Touched now: clients later cost no memory the daemon lacks. */
 	if ((ctl = malloc(sizeof(*ctl))) == NULL)
-		fatal("control socket");
+		fatal("control socket: no memory for its clients");
 	explicit_bzero(ctl, sizeof(*ctl));
 	st->control = ctl;
 	/* A relative path is taken from the config's directory, as exec. */
@@ -201,6 +161,7 @@ control_open(struct state *st, const struct conf *c)
 	ev_io_init(&ctl->io, accept_cb, ctl->fd, EV_READ);
 	ev_io_start(st->loop, &ctl->io);
 	ev_init(&ctl->pause, pause_cb);
+	footprint_on_sweep(st, control_swept);
 	log_debug("control socket %s", ctl->path);
 }
 

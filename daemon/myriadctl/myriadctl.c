@@ -138,7 +138,8 @@ json_record(FILE *out, const struct record *r)
 static const char *
 record_type(const struct record *r)
 {
-	return r->n > 0 && strcmp(r->key[0], "type") == 0 ? r->val[0] : "record";
+	return r->n > 0 && strcmp(r->key[0], "type") == 0 ? r->val[0] :
+	    "record";
 }
 
 /*
@@ -206,7 +207,8 @@ print_tables(FILE *out, struct record *recs, int n)
 		for (k = 0; k < recs[i].n; k++)
 			width[k] = (int)strlen(recs[i].key[k]);
 		for (j = i; j < n; j++) {
-			if (recs[j].n < 0 || strcmp(type, record_type(&recs[j])))
+			if (recs[j].n < 0 ||
+			    strcmp(type, record_type(&recs[j])))
 				continue;
 			for (k = 0; k < recs[i].n && k < recs[j].n; k++)
 				if ((int)strlen(recs[j].val[k]) > width[k])
@@ -215,10 +217,12 @@ print_tables(FILE *out, struct record *recs, int n)
 		if (done > 0)
 			fputc('\n', out);
 		for (k = 1; k < recs[i].n; k++)
-			print_cell(out, recs[i].key[k], width[k], k + 1 == recs[i].n);
+			print_cell(out, recs[i].key[k], width[k],
+			    k + 1 == recs[i].n);
 		seen_type = recs[i].n;
 		for (j = i; j < n; j++) {
-			if (recs[j].n < 0 || strcmp(type, record_type(&recs[j])))
+			if (recs[j].n < 0 ||
+			    strcmp(type, record_type(&recs[j])))
 				continue;
 			for (k = 1; k < seen_type && k < recs[j].n; k++)
 				print_cell(out, recs[j].val[k], width[k],
@@ -245,7 +249,8 @@ read_answer(int fd, int *nrecs)
 	while (fgets(line, sizeof(line), in) != NULL) {
 		len = strlen(line);
 		if (len == 0 || line[len - 1] != '\n')
-			die(EXIT_TEMP, "malformed answer from myriadd", "line too long or cut");
+			die(EXIT_TEMP, "malformed answer from myriadd",
+			    "line too long or cut");
 		line[len - 1] = '\0';
 		if (strcmp(line, "end") == 0) {
 			*nrecs = n;
@@ -255,7 +260,8 @@ read_answer(int fd, int *nrecs)
 			die(EXIT_USAGE, "myriadd says", line + 6);
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
-			if ((recs = realloc(recs, (size_t)cap * sizeof(*recs))) == NULL)
+			recs = realloc(recs, (size_t)cap * sizeof(*recs));
+			if (recs == NULL)
 				die(EXIT_TEMP, "realloc", strerror(errno));
 		}
 		if ((copy = strdup(line)) == NULL)
@@ -264,7 +270,8 @@ read_answer(int fd, int *nrecs)
 			die(EXIT_TEMP, "malformed answer from myriadd", line);
 		n++;
 	}
-	die(EXIT_TEMP, "myriadd closed the connection before the end of its answer",
+	die(EXIT_TEMP,
+	    "myriadd closed the connection before the end of its answer",
 	    ferror(in) ? strerror(errno) : NULL);
 }
 

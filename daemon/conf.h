@@ -1,0 +1,84 @@
+/*
+ * conf.h - a parsed myriad.conf(5): the global settings and one svc_conf
+ * per service, read by conf.c, its values parsed by conf_value.c.
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <limits.h>
+
+#include "capacity/ledger.h"
+
+#define NAME_MAX_LEN	64	/* service name, with its NUL */
+#define ADDR_TEXT_MAX	128	/* listen value, with its NUL */
+#define ARGS_MAX	32	/* words of exec */
+#define ARGS_BYTES	256	/* exec line, split in place */
+#define ENV_MAX		64	/* env lines of a service */
+#define ENV_BYTES	4096	/* their text */
+#define GROUPS_MAX	64	/* supplementary groups of a user */
+#define WORKERS_MAX	100000	/* per service */
+
+enum mode { MODE_SPAWN, MODE_POOL };
+
+struct addr {
+	struct sockaddr_storage ss;	/* AF_INET, AF_INET6 or AF_UNIX */
+	socklen_t	len;		/* of ss as bound */
+	int		dual;		/* *:PORT, v6 socket taking v4 too */
+	char		text[ADDR_TEXT_MAX];	/* as written in the config */
+};
+
+struct svc_conf {
+	char		name[NAME_MAX_LEN];
+	int		line;		/* of the [name] header */
+	unsigned	seen;		/* keys set, 1 << KEY_* (conf.c) */
+	struct addr	listen;
+	enum mode	mode;
+	int		workers;	/* spawn: max concurrent; pool: size */
+	double		timeout;	/* spawn: kill after, seconds; 0 none */
+	char		path[PATH_MAX];	/* program, resolved */
+	char		args[ARGS_BYTES];	/* exec, split in place */
+	char		*argv[ARGS_MAX + 1];
+	char		envbuf[ENV_BYTES];	/* env lines, NUL separated */
+	size_t		envlen;
+	char		*envp[ENV_MAX + 1];
+	int		nenv;
+	int		set_uid;	/* user given */
+	int		set_gid;	/* user or group given */
+	uid_t		uid;
+	gid_t		gid;
+	gid_t		groups[GROUPS_MAX];
+	int		ngroups;
+	/* memory key: a foreign worker's budget */
+	long long	memory;
+	/* its ledger share; workers = granted */
+	struct share	share;
+};
+
+struct conf {
+	char		path[PATH_MAX];	/* as given, for messages */
+	char		dir[PATH_MAX];	/* exec paths are relative to it */
+	char		control[PATH_MAX];	/* control socket */
+	double		grace;		/* SIGTERM to SIGKILL, seconds */
+	enum policy	policy;		/* when the machine cannot hold it */
+	struct svc_conf	**svc;
+	int		nsvc;
+	int		cap;		/* of svc */
+};
+
+/* conf.c */
+struct conf	*conf_load(const char *, const char *);
+void		 conf_free(struct conf *);
+int		 conf_addr_equal(const struct addr *, const struct addr *);
+
+/* conf_value.c: each returns NULL or what is wrong with the value */
+const char	*conf_value_listen(struct addr *, const char *);
+const char	*conf_value_exec(struct svc_conf *, const char *, const char *);
+const char	*conf_value_user(struct svc_conf *, const char *);
+const char	*conf_value_group(struct svc_conf *, const char *);
+const char	*conf_value_env(struct svc_conf *, const char *);
+const char	*conf_value_number(double *, const char *, double, double);
+const char	*conf_value_size(long long *, const char *);
+
+#endif

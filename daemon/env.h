@@ -1,0 +1,16 @@
+/*
+ * env.h - a spawn-mode worker's environment (env.c): the UCSPI variables
+ * of its connection, then its service's env lines.
+ */
+#ifndef ENV_H
+#define ENV_H
+
+#include <sys/socket.h>
+
+struct service;
+struct spawn_slot;
+
+char		**env_build(struct spawn_slot *, struct service *, int,
+		    const struct sockaddr_storage *);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * service.h - a service (service.c): its configuration, its listener, its
+ * counts, and the follow-ups of its workers' spawns and exits.
+ */
+#ifndef SERVICE_H
+#define SERVICE_H
+
+#include <sys/wait.h>
+#include <stddef.h>
+
+#include "footprint.h"
+#include "listen.h"
+#include "log.h"
+
+struct state;
+struct svc_conf;
+struct worker;
+
+#define SPAWN_BACKOFF_S	0.25	/* spawn mode: pause after a spawn failure */
+
+struct service {
+	struct service	*next;
+	struct svc_conf	*conf;
+	struct listener	lis;
+	int		nslots;		/* slots held: live + waiting */
+	int		nlive;		/* processes not yet reaped */
+	int		nretiring;	/* live ones told to stop */
+	int		removed;	/* gone from the config, draining */
+	unsigned long	spawned;
+	unsigned long	failed;
+	struct ratelimit spawn_warning;	/* spawn failures */
+	struct fp_sum	fp;		/* footprint_sum's last sums */
+};
+
+struct service	*service_new(struct svc_conf *);
+struct service	*service_find(struct state *, const char *);
+void		 service_remove(struct state *, struct service *);
+void		 service_free(struct state *, struct service *);
+void		 service_summary(struct state *, char *, size_t);
+void		 service_exec_done(struct state *, struct worker *, int,
+		    const char *);
+void		 service_worker_exited(struct state *, struct worker *);
+void		 service_slot_freed(struct state *, struct service *);
+
+#endif
