@@ -223,6 +223,16 @@ mount_fields(char *line, char **mroot, char **mnt, char **fstype,
 	return 0;
 }
 
+/* A cgroup above the namespace's root is shown as "/../..": not ours. */
+static int
+climbs(const char *rel)
+{
+	size_t n = strlen(rel);
+
+	return strstr(rel, "/../") != NULL ||
+	    (n >= 3 && strcmp(rel + n - 3, "/..") == 0);
+}
+
 /* REL, the daemon's cgroup, as a directory under MNT where MROOT is. */
 static int
 cgroup_join(struct cgroup *cg, const char *mnt, const char *mroot,
@@ -232,12 +242,9 @@ cgroup_join(struct cgroup *cg, const char *mnt, const char *mroot,
 	const char *rest = rel + n;
 	int w;
 
-	/* outside this mount, or above the namespace's root: not seen */
 	if (strncmp(rel, mroot, n) != 0 || (*rest != '/' && *rest != '\0') ||
-	    strstr(rel, "/../") != NULL ||
-	    (strlen(rel) >= 3 && strcmp(rel + strlen(rel) - 3, "/..") == 0) ||
-	    *mnt != '/' || mnt[1] == '\0')
-		return -1;
+	    climbs(rel) || *mnt != '/' || mnt[1] == '\0')
+		return -1;	/* not under this mount */
 	if (strcmp(rest, "/") == 0)
 		rest = "";
 	w = snprintf(cg->dir, sizeof(cg->dir), "%s%s", mnt, rest);
@@ -265,11 +272,11 @@ cgroup_mount(const char *root, int version, const char *controller,
 	while (found == -1 && lines_next(&f, line, sizeof(line)) == 0) {
 		if (mount_fields(line, &mroot, &mnt, &fstype, &opts) == -1)
 			continue;
-		if (version == 2 ? strcmp(fstype, "cgroup2") != 0 :
-		    strcmp(fstype, "cgroup") != 0 || !has_word(opts, ',',
-		    controller))
-			continue;
-		found = cgroup_join(cg, mnt, mroot, rel);
+		if (version == 2 && strcmp(fstype, "cgroup2") == 0)
+			found = cgroup_join(cg, mnt, mroot, rel);
+		else if (version == 1 && strcmp(fstype, "cgroup") == 0 &&
+		    has_word(opts, ',', controller))
+			found = cgroup_join(cg, mnt, mroot, rel);
 	}
 	close(f.fd);
 	return found;
