@@ -124,6 +124,11 @@ $(B)/tests/%: tests/workers/%.c $(RT_FILES) $(MYRIAD_CC)
 $(B)/tests/%: tests/tools/%.c $(B)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(DCFLAGS) -o $@ $<
+# The unit test of machine.c is linked with it, to read fixture trees.
+$(B)/tests/machine_test: tests/tools/machine_test.c \
+	$(B)/daemon/capacity/machine.o
+	@mkdir -p $(@D)
+	$(CC) $(DCFLAGS) -Idaemon -o $@ $^
 
 $(B)/bench/%: contrib/bench/%.c $(B)/.flags
 	@mkdir -p $(@D)

@@ -43,7 +43,7 @@ struct state {
 	struct conf	*conf;		/* in force */
 	char		conf_abs[PATH_MAX];	/* re-read on SIGHUP */
 	struct ledger	ledger;		/* what was promised, and held */
-	char		budget[256];	/* the ledger's summary line */
+	char		budget[1024];	/* the ledger's summary line */
 	struct service	*services;	/* current, then removed ones */
 	struct counts	counts;
 	struct table	table;		/* table.c */

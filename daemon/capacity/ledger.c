@@ -253,8 +253,48 @@ ledger_give(struct ledger *l, long long bytes)
 	return 0;
 }
 
+/*
+ * "memory /sys/fs/cgroup/memory/x limit 67 MB", "pids no limit": the
+ * cgroup is named where it holds a limit, its hierarchy when hybrid.
+ */
+static void
+say_cgroup(char *buf, size_t len, const char *what, int version, int hybrid,
+    const char *dir, const char *limit)
+{
+	const char *tag = !hybrid ? "" : version == 1 ? " v1" : " v2";
+
+	if (version == 0)
+		snprintf(buf, len, "%s none", what);
+	else if (limit == NULL)
+		snprintf(buf, len, "%s%s no limit", what, tag);
+	else
+		snprintf(buf, len, "%s%s %s %s", what, tag, dir, limit);
+}
+
+/* Which hierarchy the memory and pids limits were read from, and what. */
+static void
+say_cgroups(const struct machine *m, char *buf, size_t len)
+{
+	char mem[PATH_MAX + 64], pids[PATH_MAX + 64], limit[48], size[32];
+	int hybrid = strcmp(m->hierarchy, "hybrid") == 0;
+
+	if (m->memcg_version == 0 && m->pids_version == 0) {
+		snprintf(buf, len, ", no memory or pids cgroup");
+		return;
+	}
+	human(size, sizeof(size), m->memcg_limit);
+	snprintf(limit, sizeof(limit), "limit %s", size);
+	say_cgroup(mem, sizeof(mem), "memory", m->memcg_version, hybrid,
+	    m->memcg, m->memcg_limit >= 0 ? limit : NULL);
+	snprintf(limit, sizeof(limit), "max %lld", m->pids_max);
+	say_cgroup(pids, sizeof(pids), "pids", m->pids_version, hybrid,
+	    m->pids_cgroup, m->pids_max >= 0 ? limit : NULL);
+	snprintf(buf, len, ", %s: %s, %s", m->hierarchy, mem, pids);
+}
+
 /* "budget: 1100 workers (hello 1000 x 4096 B + 50 KB, ...), 55 MB
- * reserved of 24 GB available" */
+ * reserved of 24 GB available, cgroup v2: memory /sys/fs/cgroup/a limit
+ * 67 MB, pids no limit" */
 void
 ledger_summary(const struct ledger *l, const struct share *s, int nshares,
     char *buf, size_t len)
@@ -274,6 +314,9 @@ ledger_summary(const struct ledger *l, const struct share *s, int nshares,
 		    "kernel", i ? ", " : "", s[i].name, s[i].granted, user, kernel);
 	}
 	if (n < len)
-		snprintf(buf + n, len - n, "), %s reserved of %s available%s",
-		    reserved, room, l->commit ? ", commit held" : "");
+		n += (size_t)snprintf(buf + n, len - n, "), %s reserved of %s "
+		    "available%s", reserved, room,
+		    l->commit ? ", commit held" : "");
+	if (n < len)
+		say_cgroups(&l->m, buf + n, len - n);
 }
