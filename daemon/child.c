@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include "conf.h"
+#include "creds.h"
 #include "rawsys.h"
 #include "spawn.h"
 
@@ -24,30 +25,6 @@ child_fail(struct spawn_slot *s, const char *step, long ret)
 	s->step = step;
 	for (;;)
 		(void)raw_syscall1(SYS_exit_group, 127);
-}
-
-/* Drop to the service's user and group, and check it took. */
-static long
-child_credentials(const struct svc_conf *sc)
-{
-	long r;
-
-	if (sc->set_gid) {
-		if ((r = raw_syscall2(SYS_setgroups, sc->ngroups, sc->groups))
-		    < 0 || (r = raw_syscall3(SYS_setresgid, sc->gid, sc->gid,
-		    sc->gid)) < 0)
-			return r;
-		if ((gid_t)raw_syscall0(SYS_getegid) != sc->gid)
-			return -EPERM;
-	}
-	if (sc->set_uid) {
-		if ((r = raw_syscall3(SYS_setresuid, sc->uid, sc->uid,
-		    sc->uid)) < 0)
-			return r;
-		if ((uid_t)raw_syscall0(SYS_geteuid) != sc->uid)
-			return -EPERM;
-	}
-	return 0;
 }
 
 static long
@@ -115,7 +92,7 @@ child_main(void *arg)
 		child_fail(s, "setpgid", r);
 	if ((r = child_limits(s)) < 0)
 		child_fail(s, "setrlimit", r);
-	if ((r = child_credentials(sc)) < 0)
+	if ((r = creds_take(sc)) < 0)
 		child_fail(s, "setuid", r);
 	/* After the credential change, which clears it. */
 	if ((r = raw_syscall2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL)) < 0)

@@ -70,6 +70,7 @@ static void
 section_finish(struct parse *p, struct svc_conf *sc)
 {
 	struct conf *c = p->conf;
+	char why[ERR_MAX];
 	int i;
 
 	if (!(sc->seen & 1U << KEY_LISTEN)) {
@@ -93,6 +94,12 @@ section_finish(struct parse *p, struct svc_conf *sc)
 	if (sc->set_gid && sc->ngroups == 0) {
 		sc->groups[0] = sc->gid;
 		sc->ngroups = 1;
+	}
+	/* Run as the worker will: a directory only root enters stops it. */
+	if (!p->errline && (sc->set_uid || sc->set_gid) &&
+	    conf_access_check(sc, why, sizeof(why)) != NULL) {
+		p->line = sc->exec_line;
+		parse_error(p, "%s", why);
 	}
 }
 
@@ -269,6 +276,7 @@ key_set(struct parse *p, struct svc_conf *sc, int k, const char *value)
 	case KEY_MODE:
 		return mode_set(sc, value);
 	case KEY_EXEC:
+		sc->exec_line = p->line;
 		return conf_value_exec(sc, p->conf->dir, value);
 	case KEY_WORKERS:
 		err = conf_value_number(&d, value, 1, WORKERS_MAX);

@@ -44,6 +44,8 @@ struct svc_conf {
 	size_t		envlen;
 	char		*envp[ENV_MAX + 1];
 	int		nenv;
+	int		exec_line;	/* of the exec key */
+	char		user[NAME_MAX_LEN];	/* the user's name, if given */
 	int		set_uid;	/* user given */
 	int		set_gid;	/* user or group given */
 	uid_t		uid;
@@ -80,5 +82,8 @@ const char	*conf_value_group(struct svc_conf *, const char *);
 const char	*conf_value_env(struct svc_conf *, const char *);
 const char	*conf_value_number(double *, const char *, double, double);
 const char	*conf_value_size(long long *, const char *);
+
+/* conf_access.c */
+const char	*conf_access_check(const struct svc_conf *, char *, size_t);
 
 #endif

@@ -231,6 +231,7 @@ conf_value_user(struct svc_conf *sc, const char *s)
 		return "no such user";
 	sc->uid = pw->pw_uid;
 	sc->set_uid = 1;
+	(void)snprintf(sc->user, sizeof(sc->user), "%s", pw->pw_name);
 	if (sc->set_gid != 2) {
 		sc->gid = pw->pw_gid;
 		sc->set_gid = 1;

@@ -170,10 +170,11 @@ EOF
 @test "user and group: the worker runs with the service's credentials" {
 	local port pid
 	port=$(free_port)
+	open_copy "$W/echo"
 	start_daemon <<EOF
 [e]
 listen = 127.0.0.1:$port
-exec = $W/echo
+exec = $OPEN_COPY
 user = nobody
 group = nogroup
 EOF

@@ -13,9 +13,22 @@ W=$B/worker
 T=$B/tests
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300}
 
-# Process groups and cgroups to clean up, one per line.
+# Process groups, cgroups and directories to clean up, one per line.
 OWNED_PGIDS=
 OWNED_CGROUPS=
+OWNED_DIRS=
+
+# open_copy FILE: copy FILE into a directory every user can search, as a
+# worker run as another user needs (the checkout, and bats' own temporary
+# directory, may lie under one only root enters). Sets OPEN_COPY.
+open_copy() {
+	local dir
+	dir=$(mktemp -d /tmp/myriad-open.XXXXXX)
+	OWNED_DIRS="$OWNED_DIRS $dir"
+	chmod 755 "$dir"
+	cp "$1" "$dir/"
+	OPEN_COPY=$dir/$(basename "$1")
+}
 
 # wait_for SECONDS COMMAND...: poll COMMAND every 20 ms until it succeeds;
 # give up at once if it returns 99 (a predicate's "never").
@@ -157,9 +170,10 @@ lock_held_above() {
 }
 
 teardown_common() {
-	local pg cg
+	local pg cg dir
 	for pg in $OWNED_PGIDS; do kill_group "$pg"; done
 	for cg in $OWNED_CGROUPS; do cgroup_remove "$cg"; done
+	for dir in $OWNED_DIRS; do rm -rf -- "$dir"; done
 }
 
 teardown() { teardown_common; }
