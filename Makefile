@@ -167,6 +167,10 @@ clean:
 # does), else to PREFIX/etc/myriad (the GNU sysconfdir); it is never
 # overwritten. Nothing is written unless every directory to be written is.
 PREFIX	?= /usr/local
+# What install, deb and their tests use; make deps installs these too. The
+# systemd package gives systemd-analyze and does not take over PID 1 (that
+# is systemd-sysv's); runit is not runit-init.
+DEB_PACKAGES += dpkg-dev adduser binutils man-db lintian mandoc systemd runit s6
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 UNITDIR	?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 I_LIBEXEC := $(PREFIX)/libexec/myriad
