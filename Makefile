@@ -197,9 +197,15 @@ INSTALL_GEN = sed -e '1i\# Installed by make install from conf/myriad.conf: the 
 		sed -e 's|/usr/sbin/myriadd|$(PREFIX)/sbin/myriadd|g' \
 		    -e 's|/etc/myriad/|$(SYSCONFDIR)/myriad/|g' \
 		    contrib/systemd/$$u >"$$tmp/$$u" || exit 1; done
-# Every directory a file goes to, or the nearest one that exists above it,
-# must be writable: checked for all before the first file is written.
-INSTALL_CHECK = bad=; for e in $(INSTALL_FILES) $(I_CONF)::; do \
+# What it installs must be built (install does not build: make test's
+# flags would be rebuilt away, and root would own build/). Every directory
+# a file goes to, or the nearest one that exists above it, must be
+# writable. Both checked before the first file is written.
+INSTALL_CHECK = bad=; for e in $(INSTALL_FILES); do src=$${e\#\#*:}; \
+		case $$src in @/*) ;; *) [ -e "$$src" ] || bad="$$bad $$src";; esac; done; \
+	if [ -n "$$bad" ]; then \
+		echo "make $@: not built:$$bad (run make first)" >&2; exit 1; fi; \
+	for e in $(INSTALL_FILES) $(I_CONF)::; do \
 		d=$$(dirname "$(DESTDIR)$${e%%:*}"); \
 		while [ ! -d "$$d" ]; do d=$$(dirname "$$d"); done; \
 		[ -w "$$d" ] || bad="$$bad $$d"; done; \
@@ -208,7 +214,7 @@ INSTALL_CHECK = bad=; for e in $(INSTALL_FILES) $(I_CONF)::; do \
 		exit 1; fi
 
 .PHONY: install uninstall deb
-install: all
+install:
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(INSTALL_CHECK); $(INSTALL_GEN); \
 	for e in $(INSTALL_FILES); do \
@@ -237,11 +243,11 @@ uninstall:
 # make deb: build/myriad_VERSION_ARCH.deb with Debian's own tools, from a
 # make install PREFIX=/usr staged in build/deb/debian/myriad (the layout
 # dpkg-shlibdeps expects). The version is contrib/debian/changelog's.
-DEB_VERSION := $(shell dpkg-parsechangelog -l contrib/debian/changelog -S Version 2>/dev/null)
-DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_VERSION = $(shell dpkg-parsechangelog -l contrib/debian/changelog -S Version 2>/dev/null)
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
 DEB_ROOT := $(B)/deb/debian/myriad
 DEB_DOC := $(DEB_ROOT)/usr/share/doc/myriad
-deb: all
+deb:
 	rm -rf $(B)/deb $(B)/myriad_*.deb
 	@$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(abspath $(DEB_ROOT)) >/dev/null
 	strip --remove-section=.comment --remove-section=.note \

@@ -80,8 +80,10 @@ myriadd_accepts_r() {
 }
 
 teardown() {
-	local pg
+	local pg pid
 	if [ -n "${SVC:-}" ] && [ -d "$SVC/supervise" ]; then
+		# Whatever runs now is killed by pid if it outlives its supervisor.
+		pid=$(supervised_pid) && DAEMON_PIDS="$DAEMON_PIDS $pid"
 		if command -v s6-svc >/dev/null && [ -p "$SVC/supervise/control" ] &&
 		    [ ! -f "$SVC/supervise/ok" ]; then
 			s6-svc -dx "$SVC" 2>/dev/null
