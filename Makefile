@@ -165,3 +165,118 @@ bench: bench-deps
 
 clean:
 	rm -rf $(B)
+
+# --- install, uninstall, deb -----------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=]: FHS paths under PREFIX. The
+# configuration goes to /etc/myriad when PREFIX is /usr (FHS, as Debian
+# does), else to PREFIX/etc/myriad (the GNU sysconfdir); it is never
+# overwritten. Nothing is written unless every directory to be written is.
+PREFIX	?= /usr/local
+# What install, deb and their tests use; make deps installs these too. The
+# systemd package gives systemd-analyze and does not take over PID 1 (that
+# is systemd-sysv's); runit is not runit-init.
+DEB_PACKAGES += dpkg-dev adduser binutils man-db lintian mandoc systemd runit s6
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR	?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+I_LIBEXEC := $(PREFIX)/libexec/myriad
+I_RT	:= $(PREFIX)/lib/myriad/rt
+I_MAN	:= $(PREFIX)/share/man
+I_CONF	:= $(SYSCONFDIR)/myriad/myriad.conf
+MAN_PAGES := daemon/myriadd.8 daemon/myriadctl/myriadctl.8 conf/myriad.conf.5 \
+	lib/rt/myriad-worker.7
+# DEST:MODE:SOURCE, one a file; @ is the recipe's directory of files made
+# for this PREFIX (the config and the units, with the installed paths).
+INSTALL_FILES := $(PREFIX)/sbin/myriadd:755:$(B)/myriadd \
+	$(PREFIX)/bin/myriadctl:755:$(B)/myriadctl \
+	$(PREFIX)/bin/myriad-cc:755:$(MYRIAD_CC) \
+	$(foreach w,$(WORKERS),$(I_LIBEXEC)/$(w):755:$(B)/worker/$(w)) \
+	$(foreach f,$(RT_FILES),$(I_RT)/$(notdir $(f)):644:$(f)) \
+	$(foreach m,$(MAN_PAGES),$(I_MAN)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)):644:$(m)) \
+	$(UNITDIR)/myriad.service:644:@/myriad.service \
+	$(UNITDIR)/myriad.socket:644:@/myriad.socket
+# The example config: the shipped one, its programs the installed workers.
+INSTALL_GEN = sed -e '1i\# Installed by make install from conf/myriad.conf: the programs are the\n\# shipped workers in $(I_LIBEXEC).' \
+	    -e '/^\# Programs are relative to this file.s directory/d' \
+	    -e 's|\.\./build/worker/|$(I_LIBEXEC)/|g' conf/myriad.conf >"$$tmp/myriad.conf" && \
+	for u in myriad.service myriad.socket; do \
+		sed -e 's|/usr/sbin/myriadd|$(PREFIX)/sbin/myriadd|g' \
+		    -e 's|/etc/myriad/|$(SYSCONFDIR)/myriad/|g' \
+		    contrib/systemd/$$u >"$$tmp/$$u" || exit 1; done
+# What it installs must be built (install does not build: make test's
+# flags would be rebuilt away, and root would own build/). Every directory
+# a file goes to, or the nearest one that exists above it, must be
+# writable. Both checked before the first file is written.
+INSTALL_CHECK = bad=; for e in $(INSTALL_FILES); do src=$${e\#\#*:}; \
+		case $$src in @/*) ;; *) [ -e "$$src" ] || bad="$$bad $$src";; esac; done; \
+	if [ -n "$$bad" ]; then \
+		echo "make $@: not built:$$bad (run make first)" >&2; exit 1; fi; \
+	for e in $(INSTALL_FILES) $(I_CONF)::; do \
+		d=$$(dirname "$(DESTDIR)$${e%%:*}"); \
+		while [ ! -d "$$d" ]; do d=$$(dirname "$$d"); done; \
+		[ -w "$$d" ] || bad="$$bad $$d"; done; \
+	if [ -n "$$bad" ]; then \
+		echo "make $@: no write access to $$(printf '%s\n' $$bad | sort -u | paste -sd ' '): nothing was changed (run as root, or set PREFIX or DESTDIR)" >&2; \
+		exit 1; fi
+
+.PHONY: install uninstall deb
+install:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(INSTALL_CHECK); $(INSTALL_GEN); \
+	for e in $(INSTALL_FILES); do \
+		dst=$${e%%:*}; r=$${e#*:}; mode=$${r%%:*}; src=$${r#*:}; \
+		case $$src in @/*) src=$$tmp/$${src#@/};; esac; \
+		install -D -m "$$mode" "$$src" "$(DESTDIR)$$dst"; \
+		echo "install $(DESTDIR)$$dst"; done; \
+	if [ -e "$(DESTDIR)$(I_CONF)" ]; then \
+		echo "install $(DESTDIR)$(I_CONF): present, left as it is"; \
+	else install -D -m 644 "$$tmp/myriad.conf" "$(DESTDIR)$(I_CONF)"; \
+		echo "install $(DESTDIR)$(I_CONF)"; fi
+
+# The config goes only if it is still the one install wrote.
+uninstall:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(INSTALL_CHECK); $(INSTALL_GEN); \
+	for e in $(INSTALL_FILES); do rm -f "$(DESTDIR)$${e%%:*}"; done; \
+	if [ -e "$(DESTDIR)$(I_CONF)" ]; then \
+		if cmp -s "$$tmp/myriad.conf" "$(DESTDIR)$(I_CONF)"; then \
+			rm -f "$(DESTDIR)$(I_CONF)"; \
+		else echo "uninstall: $(DESTDIR)$(I_CONF) was changed, left in place"; fi; fi; \
+	for d in $(I_LIBEXEC) $(I_RT) $(dir $(I_RT)) $(dir $(I_CONF)); do \
+		[ ! -d "$(DESTDIR)$$d" ] || rmdir --ignore-fail-on-non-empty "$(DESTDIR)$$d"; done; \
+	echo "uninstall: done"
+
+# make deb: build/myriad_VERSION_ARCH.deb with Debian's own tools, from a
+# make install PREFIX=/usr staged in build/deb/debian/myriad (the layout
+# dpkg-shlibdeps expects). The version is contrib/debian/changelog's.
+DEB_VERSION = $(shell dpkg-parsechangelog -l contrib/debian/changelog -S Version 2>/dev/null)
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
+DEB_ROOT := $(B)/deb/debian/myriad
+DEB_DOC := $(DEB_ROOT)/usr/share/doc/myriad
+deb:
+	rm -rf $(B)/deb $(B)/myriad_*.deb
+	@$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(abspath $(DEB_ROOT)) >/dev/null
+	strip --remove-section=.comment --remove-section=.note \
+	    $(DEB_ROOT)/usr/sbin/myriadd $(DEB_ROOT)/usr/bin/myriadctl
+	gzip -9n $(DEB_ROOT)/usr/share/man/man*/*
+	install -d $(DEB_ROOT)/usr/share/man/man1
+	ln -s ../man7/myriad-worker.7.gz $(DEB_ROOT)/usr/share/man/man1/myriad-cc.1.gz
+	objcopy -R .comment $(DEB_ROOT)/usr/lib/myriad/rt/librt.a
+	install -D -m 644 contrib/debian/copyright $(DEB_DOC)/copyright
+	gzip -9nc contrib/debian/changelog >$(DEB_DOC)/changelog.gz
+	install -D -m 644 contrib/debian/lintian-overrides \
+	    $(DEB_ROOT)/usr/share/lintian/overrides/myriad
+	install -d $(DEB_ROOT)/DEBIAN
+	install -m 755 contrib/debian/postinst contrib/debian/prerm \
+	    contrib/debian/postrm $(DEB_ROOT)/DEBIAN
+	cd $(DEB_ROOT) && find etc -type f -printf '/%p\n' >DEBIAN/conffiles
+	printf 'Source: myriad\n\nPackage: myriad\nArchitecture: any\n' >$(B)/deb/debian/control
+	@deps=$$(cd $(B)/deb && dpkg-shlibdeps -O debian/myriad/usr/sbin/myriadd \
+	    debian/myriad/usr/bin/myriadctl | sed -n 's/^shlibs:Depends=//p') && \
+	size=$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1) && \
+	sed -e 's/@VERSION@/$(DEB_VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
+	    -e "s/@DEPENDS@/$$deps/" -e "s/@SIZE@/$$size/" \
+	    contrib/debian/control >$(DEB_ROOT)/DEBIAN/control
+	cd $(DEB_ROOT) && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | \
+	    sort -z | xargs -0 md5sum >DEBIAN/md5sums
+	dpkg-deb --root-owner-group -Zxz --build $(DEB_ROOT) \
+	    $(B)/myriad_$(DEB_VERSION)_$(DEB_ARCH).deb
