@@ -27,7 +27,7 @@ DEB_PACKAGES := make gcc libc6-dev musl-tools libev-dev libinih-dev \
 BENCH_PACKAGES := ucspi-tcp ipsvd openbsd-inetd gnuplot-nox
 
 WORKERS	:= echo discard chargen daytime time qotd hello
-RT_LIB	:= arena io log serve
+RT_LIB	:= arena env io log serve
 RT_OBJS	:= $(RT_LIB:%=$(B)/rt/rt_%.o)
 RT_HDRS	:= lib/rt/rt.h lib/rt/rt_impl.h
 MYRIAD_CC := $(B)/bin/myriad-cc
@@ -82,10 +82,11 @@ $(B)/rt/rt_switch.o: lib/rt/$(ARCH)/rt_switch.s
 	musl-gcc -c -o $@ $<
 $(B)/rt/librt.a: $(RT_OBJS)
 	rm -f $@ && ar rcs $@ $^
-# Frames that can be on the worker's page stack: rt_start.c's run on the
-# kernel-made stack, except the function that continues on the page.
+# Frames that can be on the worker's page stack: rt_start.c's and
+# rt_env.c's run on the kernel-made stack, except the function that
+# continues on the page.
 $(B)/rt/rt.su: $(RT_OBJS) $(B)/rt/rt_start.o
-	cat $(RT_OBJS:.o=.su) > $@
+	cat $(filter-out %/rt_env.su,$(RT_OBJS:.o=.su)) > $@
 	grep on_page_stack $(B)/rt/rt_start.su >> $@
 $(B)/rt/worker.ld: lib/rt/worker.ld ; @mkdir -p $(@D) && cp $< $@
 $(B)/rt/rt.h: lib/rt/rt.h ; @mkdir -p $(@D) && cp $< $@

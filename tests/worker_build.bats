@@ -87,6 +87,12 @@ C
 	assert_output "echo: fatal: RT_IDLE_TIMEOUT is not a number of seconds from 0 (none) to 86400"
 }
 
+@test "a bad RT_DEADLINE is refused with exit 100" {
+	run env -i RT_DEADLINE=-1 "$W/echo" </dev/null
+	[ "$status" -eq 100 ]
+	assert_output "echo: fatal: RT_DEADLINE is not a number of seconds from 0 (none) to 86400"
+}
+
 @test "a one-page worker's mappings all lie in one 2 MiB region" {
 	local pid
 	sleep 10 | env -i "$W/discard" 3>&- &

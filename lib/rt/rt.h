@@ -77,7 +77,14 @@
  * waiter per connection.
  * Every read waits at most the idle timeout (RT_IDLE_TIMEOUT seconds from
  * the environment, default 30) and every socket write likewise, so a
- * silent client never holds a worker forever.
+ * silent client never holds a worker forever. The idle timeout restarts at
+ * each byte; RT_DEADLINE (seconds, default 0: none) bounds the whole
+ * connection, so that a client trickling a byte at a time does not hold
+ * one either: from the connection's start (the process's, in spawn mode;
+ * each accept, in pool mode), a read or write past it fails with
+ * ETIMEDOUT, and a wait never outlasts it. It is an absolute time compared
+ * by a clock_gettime system call at each read and write while set; no
+ * timer or signal (rt_io.c says why).
  *
  * BUILD
  *
@@ -111,7 +118,7 @@ int	rt_serve(rt_handler *handler);
 void	*rt_alloc(size_t size);
 size_t	rt_arena_left(void);
 
-/* I/O with EINTR handled and the idle timeout applied. */
+/* I/O with EINTR handled, the idle timeout and the deadline applied. */
 ssize_t	rt_read(int fd, void *buf, size_t len);	/* 0 at EOF, -1 on error or timeout */
 ssize_t	rt_read_by(int fd, void *buf, size_t len, long deadline_ms);
 long	rt_now_ms(void);	/* CLOCK_MONOTONIC, for deadlines */

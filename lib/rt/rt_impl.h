@@ -9,6 +9,8 @@ struct rt_state {
 	char		*arena_end;	/* where the stack budget begins */
 	const char	*name;		/* basename of argv[0], for messages */
 	int		 timeout_ms;	/* idle timeout per read or write; -1: none */
+	int		 deadline_ms;	/* RT_DEADLINE per connection; -1: none */
+	long		 conn_end_ms;	/* rt_now_ms() it ends at; -1: none */
 	int		 bounded_fd;	/* the socket SO_SNDTIMEO was set on */
 	int		 argc;		/* argument count for rt_main */
 	char		**argv;		/* argument vector, copied into the arena */
@@ -18,7 +20,10 @@ struct rt_state {
 
 extern struct rt_state rt_state __attribute__((visibility("hidden")));
 
-/* Read RT_IDLE_TIMEOUT from the environment into rt_state.timeout_ms. */
+/* Read RT_IDLE_TIMEOUT and RT_DEADLINE from the environment. */
 void	rt_timeout_init(void) __attribute__((visibility("hidden")));
+
+/* A connection starts: its deadline is RT_DEADLINE from now. */
+void	rt_deadline_start(void) __attribute__((visibility("hidden")));
 
 #endif
