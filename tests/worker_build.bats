@@ -41,6 +41,38 @@ C
 	assert_output --partial "rt_main has a dynamic"
 }
 
+@test "a recursive worker is refused at build time, naming the function" {
+	build fact <<'C'
+#include "rt.h"
+int fact(int n);
+int fact(int n) { volatile char b[16]; b[0] = (char)n; return n <= 1 ? 1 : n * fact(n - 1) + b[0]; }
+int rt_main(int argc, char **argv) { (void)argv; return fact(argc) & 1; }
+C
+	assert_failure
+	assert_output --regexp "^myriad-cc: [^ ]*/fact: recursive: fact \([^)]*fact\.c:3\); a worker's stack is a fixed RT_STACK_SIZE with no guard, so no function may call itself, directly or through others$"
+	assert_file_not_exists "$BATS_TEST_TMPDIR/fact"
+}
+
+@test "recursion through two files is refused, naming both functions" {
+	cat >"$BATS_TEST_TMPDIR/even.c" <<'C'
+#include "rt.h"
+int odd(int n);
+int even(int n);
+int even(int n) { volatile char b[16]; b[0] = (char)n; return n == 0 ? 1 : odd(n - 1) + b[0]; }
+int rt_main(int argc, char **argv) { (void)argv; return even(argc) & 1; }
+C
+	cat >"$BATS_TEST_TMPDIR/odd.c" <<'C'
+int even(int n);
+int odd(int n);
+int odd(int n) { volatile char b[16]; b[0] = (char)n; return n == 0 ? 0 : even(n - 1) + b[0]; }
+C
+	run "$B/bin/myriad-cc" -o "$BATS_TEST_TMPDIR/parity" \
+	    "$BATS_TEST_TMPDIR/even.c" "$BATS_TEST_TMPDIR/odd.c"
+	assert_failure
+	assert_output --regexp ": recursive: even \([^)]*even\.c:4\), odd \([^)]*odd\.c:3\); "
+	assert_file_not_exists "$BATS_TEST_TMPDIR/parity"
+}
+
 @test "myriad-worker(7)'s example builds out of tree with myriad-cc and serves" {
 	# the SYNOPSIS example, exactly as the man page prints it
 	sed -n '/^\.Sh SYNOPSIS/,/^\.Ed/p' "$ROOT/lib/rt/myriad-worker.7" |

@@ -36,9 +36,10 @@
  *	page end -->  +------------------------------+  <- %rsp at rt_main()
  *
  * The link fails with a message naming the budget if the statics leave no
- * room for the stack; myriad-cc then also fails if the sum of every stack
- * frame of the program (an upper bound of any call chain, as workers do not
- * recurse) plus RT_LIBC_STACK does not fit in RT_STACK_SIZE.
+ * room for the stack; myriad-cc then also fails if gcc's call graph of the
+ * program and the runtime has a cycle (recursion, which no fixed stack can
+ * bound), and if the sum of every stack frame of the program (then an upper
+ * bound of any call chain) plus RT_LIBC_STACK does not fit in RT_STACK_SIZE.
  *
  * START (rt_start.c)
  *
@@ -59,7 +60,8 @@
  * - Install no signal handlers: a signal frame carries the xsave area
  *   (more than 3 KiB on AVX-512), which the in-page stack cannot hold.
  *   Default actions and SIG_IGN need no frame. SIGPIPE is ignored.
- * - No recursion, no VLAs or alloca (myriad-cc rejects "dynamic" frames).
+ * - No recursion (myriad-cc refuses a cycle in the call graph), no VLAs
+ *   or alloca (myriad-cc rejects "dynamic" frames).
  * - Exit codes follow UCSPI servers: 0 done, 100 bad input from the
  *   client, 111 temporary failure (I/O error, timeout, resources).
  *
