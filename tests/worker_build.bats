@@ -73,6 +73,49 @@ C
 	assert_file_not_exists "$BATS_TEST_TMPDIR/parity"
 }
 
+# build_deep: a worker whose handler recurses through a function pointer
+# (not in gcc's call graph, so myriad-cc lets it through), 4 levels of an
+# 80-byte frame per byte it reads: 8 bytes run 2,560 bytes deep, past the
+# 1,536-byte stack into the arena; 1 byte stays well within.
+build_deep() {
+	build deep <<'C'
+#include <string.h>
+#include "rt.h"
+static int (*volatile again)(int);
+static int down(int n) { volatile char pad[64]; memset((char *)pad, n, sizeof(pad)); return n > 0 ? again(n - 1) + pad[0] : 0; }
+static int serve(int in, int out) { char b[8]; ssize_t n = rt_read(in, b, sizeof(b)); down(n > 0 ? (int)n * 4 : 0); return rt_puts(out, "survived\n") == 0 ? 0 : 111; }
+int rt_main(int argc, char **argv) { (void)argc; (void)argv; again = down; return rt_serve(serve); }
+C
+	assert_success
+}
+
+@test "a worker whose stack overflows exits 111 with a message when it ends (the canary)" {
+	build_deep
+	run bash -c "head -c 1 /dev/zero | env -i '$BATS_TEST_TMPDIR/deep'"
+	assert_success
+	assert_output survived
+	run bash -c "head -c 8 /dev/zero | env -i '$BATS_TEST_TMPDIR/deep'"
+	[ "$status" -eq 111 ]
+	assert_output $'survived\ndeep: fatal: stack overflow: the in-page stack ran past RT_STACK_SIZE into the arena'
+}
+
+@test "a pool worker whose stack overflowed stops after that connection, exit 111 with a message" {
+	local pid
+	build_deep
+	PORT=$(free_port)
+	pool_start 1 "127.0.0.1:$PORT" "$BATS_TEST_TMPDIR/deep"
+	pid=$(cat "$POOL_PIDS")
+	run "$T/connect" -n 1 -s x -e 9 "127.0.0.1:$PORT"
+	assert_success
+	kill -0 "$pid"
+	run "$T/connect" -n 1 -s xxxxxxxx -e 9 "127.0.0.1:$PORT"
+	assert_success
+	# pool reaps only when it stops: the worker is gone or a zombie
+	wait_for 5 eval "! grep -qv '^[0-9]* ([^)]*) Z' /proc/$pid/stat 2>/dev/null"
+	run cat "$BATS_TEST_TMPDIR/pool.err"
+	assert_output "deep: fatal: stack overflow: the in-page stack ran past RT_STACK_SIZE into the arena"
+}
+
 @test "myriad-worker(7)'s example builds out of tree with myriad-cc and serves" {
 	# the SYNOPSIS example, exactly as the man page prints it
 	sed -n '/^\.Sh SYNOPSIS/,/^\.Ed/p' "$ROOT/lib/rt/myriad-worker.7" |

@@ -30,7 +30,8 @@
  *	_end ------>  +------------------------------+
  *	              | arena: rt_alloc() grows up   |  argv and environ are
  *	              |   (argv/env copies first)    |  copied here at start
- *	arena end ->  +------------------------------+
+ *	              |     canary: its last word    |  checked after each
+ *	arena end ->  +------------------------------+  connection and exit
  *	              | stack: grows down            |  RT_STACK_SIZE bytes
  *	              |                    (no guard)|  (default 1536)
  *	page end -->  +------------------------------+  <- %rsp at rt_main()
@@ -40,6 +41,9 @@
  * program and the runtime has a cycle (recursion, which no fixed stack can
  * bound), and if the sum of every stack frame of the program (then an upper
  * bound of any call chain) plus RT_LIBC_STACK does not fit in RT_STACK_SIZE.
+ * What the graph cannot see (recursion through a function pointer) the
+ * canary catches after the fact: a word below the stack, checked after
+ * each connection and when rt_main returns; changed, it is exit 111.
  *
  * START (rt_start.c)
  *

@@ -85,6 +85,7 @@ rt_serve(rt_handler *handler)
 		}
 		rt_deadline_start();
 		(void)handler(fd, fd);
+		rt_stack_check();
 		close(fd);
 		rt_state.bounded_fd = -1;
 	}
