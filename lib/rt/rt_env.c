@@ -33,7 +33,8 @@ env_seconds(const char *name, long dflt, const char *bad)
 void
 rt_timeout_init(void)
 {
-	rt_state.timeout_ms = ENV_SECONDS("RT_IDLE_TIMEOUT", RT_DEFAULT_TIMEOUT_S);
+	rt_state.timeout_ms = ENV_SECONDS("RT_IDLE_TIMEOUT",
+	    RT_DEFAULT_TIMEOUT_S);
 	rt_state.deadline_ms = ENV_SECONDS("RT_DEADLINE", 0);
 	rt_state.conn_end_ms = -1;
 }

@@ -11,12 +11,12 @@ struct rt_state {
 	char		*arena_end;	/* where the stack budget begins */
 	const char	*name;		/* basename of argv[0], for messages */
 	int		 timeout_ms;	/* idle timeout per read or write; -1: none */
-	int		 deadline_ms;	/* RT_DEADLINE per connection; -1: none */
+	int		 deadline_ms;	/* RT_DEADLINE; -1: none */
 	long		 conn_end_ms;	/* rt_now_ms() it ends at; -1: none */
 	int		 bounded_fd;	/* the socket SO_SNDTIMEO was set on */
 	int		 argc;		/* argument count for rt_main */
 	char		**argv;		/* argument vector, copied into the arena */
-	unsigned long	*canary;	/* the word below the stack; NULL: plain */
+	unsigned long	*canary;	/* word below the stack; NULL: plain */
 	unsigned long	 old_stack_lo;	/* kernel-made stack, unmapped once off it */
 	unsigned long	 old_stack_hi;
 };

@@ -177,7 +177,7 @@ rt_write_all(int fd, const void *buf, size_t len)
 		}
 		p += n;
 		len -= (size_t)n;
-		if (len > 0 && flags != 0) {		/* a socket that is full */
+		if (len > 0 && flags != 0) {	/* a socket that is full */
 			if (bound_writes(fd) == -1)
 				return -1;
 			flags = MSG_NOSIGNAL;
