@@ -14,7 +14,8 @@ CFLAGS	?= -O2 -g
 DCFLAGS	:= -std=c99 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS)
 RTFLAGS	:= -std=c99 -Os -fpie -fno-stack-protector \
 	   -fno-asynchronous-unwind-tables -fno-unwind-tables \
-	   -ffunction-sections -fdata-sections -fstack-usage -D_GNU_SOURCE \
+	   -ffunction-sections -fdata-sections -fstack-usage \
+	   -fcallgraph-info=su -D_GNU_SOURCE \
 	   $(WARN) $(WERROR)
 
 DEB_PACKAGES := make gcc libc6-dev musl-tools libev-dev libinih-dev \
@@ -27,12 +28,13 @@ DEB_PACKAGES := make gcc libc6-dev musl-tools libev-dev libinih-dev \
 BENCH_PACKAGES := ucspi-tcp ipsvd openbsd-inetd gnuplot-nox
 
 WORKERS	:= echo discard chargen daytime time qotd hello
-RT_LIB	:= arena io log serve
+RT_LIB	:= arena env io log serve
 RT_OBJS	:= $(RT_LIB:%=$(B)/rt/rt_%.o)
 RT_HDRS	:= lib/rt/rt.h lib/rt/rt_impl.h
 MYRIAD_CC := $(B)/bin/myriad-cc
 RT_FILES := $(B)/rt/librt.a $(B)/rt/rt_start.o $(B)/rt/rt_switch.o \
-	$(B)/rt/rt_plain.o $(B)/rt/worker.ld $(B)/rt/rt.h $(B)/rt/rt.su
+	$(B)/rt/rt_plain.o $(B)/rt/worker.ld $(B)/rt/rt.h $(B)/rt/rt.su \
+	$(B)/rt/rt.ci
 TEST_WORKERS := $(patsubst tests/workers/%.c,$(B)/tests/%,$(wildcard tests/workers/*.c))
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(wildcard tests/tools/*.c))
 BENCH_TOOLS := $(patsubst contrib/bench/%.c,$(B)/bench/%,$(wildcard contrib/bench/*.c))
@@ -82,11 +84,15 @@ $(B)/rt/rt_switch.o: lib/rt/$(ARCH)/rt_switch.s
 	musl-gcc -c -o $@ $<
 $(B)/rt/librt.a: $(RT_OBJS)
 	rm -f $@ && ar rcs $@ $^
-# Frames that can be on the worker's page stack: rt_start.c's run on the
-# kernel-made stack, except the function that continues on the page.
+# Frames that can be on the worker's page stack: rt_start.c's and
+# rt_env.c's run on the kernel-made stack, except the function that
+# continues on the page.
 $(B)/rt/rt.su: $(RT_OBJS) $(B)/rt/rt_start.o
-	cat $(RT_OBJS:.o=.su) > $@
+	cat $(filter-out %/rt_env.su,$(RT_OBJS:.o=.su)) > $@
 	grep on_page_stack $(B)/rt/rt_start.su >> $@
+# The runtime's call graph, for myriad-cc's recursion check.
+$(B)/rt/rt.ci: $(RT_OBJS) $(B)/rt/rt_start.o
+	cat $(RT_OBJS:.o=.ci) $(B)/rt/rt_start.ci > $@
 $(B)/rt/worker.ld: lib/rt/worker.ld ; @mkdir -p $(@D) && cp $< $@
 $(B)/rt/rt.h: lib/rt/rt.h ; @mkdir -p $(@D) && cp $< $@
 $(MYRIAD_CC): lib/rt/myriad-cc ; @mkdir -p $(@D) && cp $< $@

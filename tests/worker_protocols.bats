@@ -182,3 +182,64 @@ check_hello() {
 	run "$T/connect" -n 1 -r 100 -e 100 "$ADDR"
 	assert_success
 }
+
+# trickle N: N bytes "x" on stdout, one every 0.3 s (a slow client's pace,
+# not a wait for anything).
+trickle() {
+	local i
+	for i in $(seq "$1"); do printf x; sleep 0.3; done
+}
+established() { ss -Htn state established "dport = :$1" | grep -q .; }
+
+# check_trickler_cut: a client trickling 30 bytes (9 s) to $ADDR is closed
+# by the worker at RT_DEADLINE (2 s), each byte well within the idle
+# timeout; what it sent until then came back.
+check_trickler_cut() {
+	local out=$BATS_TEST_TMPDIR/trickled
+	export -f trickle
+	setsid bash -c "trickle 30 | socat -t 9 - TCP:$ADDR" >"$out" 2>&1 3>&- &
+	OWNED_PGIDS="$OWNED_PGIDS $!"
+	wait_for 5 established "$PORT"
+	# the bound: half-way through the trickle, twice the deadline
+	wait_for 5 eval "! established $PORT"
+	# bytes at 0.3 s apart for about 2 s: more than a few, fewer than 30
+	run cat "$out"
+	assert_output --regexp '^x{4,12}$'
+}
+
+@test "echo, spawn mode: RT_DEADLINE=2 cuts off a client trickling a byte every 0.3 s" {
+	WORKER_ENV=RT_DEADLINE=2 serve spawn echo
+	check_trickler_cut
+}
+
+@test "echo, pool mode: RT_DEADLINE=2 cuts off a trickling client, then serves the next" {
+	WORKER_ENV=RT_DEADLINE=2 serve pool echo 1
+	check_trickler_cut
+	run "$T/connect" -n 3 -s ping -e 4 "$ADDR"
+	assert_success
+	assert_output "ok 3 failed 0 bytes 12"
+}
+
+@test "echo run by hand under RT_DEADLINE=1 exits 111 on a trickling pipe" {
+	export -f trickle
+	run bash -c "trickle 30 | env -i RT_DEADLINE=1 $W/echo"
+	[ "$status" -eq 111 ]
+	assert_output --regexp '^x{2,6}$'
+}
+
+@test "echo without RT_DEADLINE serves a trickling client to its end: the idle timeout restarts at each byte" {
+	WORKER_ENV=RT_IDLE_TIMEOUT=1 serve pool echo 1
+	export -f trickle
+	# 10 bytes over 3 s: longer than the idle timeout in all, never idle
+	# for as long
+	run bash -c "trickle 10 | socat -t 5 - TCP:$ADDR"
+	assert_success
+	assert_output xxxxxxxxxx
+}
+
+@test "chargen, pool mode: RT_DEADLINE=1 ends a stream its client reads as fast as it can" {
+	WORKER_ENV=RT_DEADLINE=1 serve pool chargen 1
+	# chargen never ends a stream itself; timeout's 10 s is only the bound
+	run timeout 10 socat -u "TCP:$ADDR" /dev/null
+	assert_success
+}

@@ -3,7 +3,9 @@
  * path gives 200 and a short body; another well-formed method 501; a
  * malformed request line or a head over HEAD_MAX bytes 400. The first
  * bytes must arrive within the idle timeout, and the rest of the head
- * within one more. One response, then close.
+ * within one more. One response, then a half-close and a short drain
+ * (answer()), so that bytes the client sends after its head do not turn
+ * the close into a reset.
  */
 #include <string.h>
 #include <sys/socket.h>
@@ -11,8 +13,8 @@
 #include "rt.h"
 
 #define HEAD_MAX	1024
-#define LINGER_MS	1000		/* refuse(): how long to drain input */
-#define LINGER_MAX	(64 * 1024)	/* refuse(): how much to drain */
+#define LINGER_MS	1000		/* answer(): how long to drain input */
+#define LINGER_MAX	(1024 * 1024)	/* answer(): how much to drain */
 
 #define HEADERS(status, len) "HTTP/1.0 " status "\r\n" \
 	"Server: myriad-hello\r\n" \
@@ -78,31 +80,31 @@ parse_request_line(const char *p)
 	return p[i] == '\n' ? m : 0;
 }
 
-static int
-reply(int out, const char *response, size_t len)
-{
-	return rt_write_all(out, response, len) == 0 ? RT_EXIT_OK : RT_EXIT_TEMP;
-}
-
 /*
- * Refuse, then read what the client still sends for up to LINGER_MS:
- * closing with unread input makes the kernel send a reset, which can
- * destroy the response before the client reads it.
+ * Answer, then shut our side and read what the client still sends until it
+ * closes, for up to LINGER_MS and LINGER_MAX bytes: a socket closed with
+ * unread input sends a reset instead of a FIN, and a client that is still
+ * writing its body (or a pipelined request), or whose system drops received
+ * data on a reset, loses the response. The FIN tells a client reading as it
+ * writes that the response is whole, so it stops sending and closes; the
+ * bounds keep a client that does neither from holding the worker.
  */
 static int
-refuse(int in, int out, const char *response, size_t len)
+answer(int in, int out, const char *response, size_t len, int code)
 {
-	long deadline = rt_now_ms() + LINGER_MS;
+	long deadline;
 	size_t drained = 0;
 	ssize_t n;
 
 	if (rt_write_all(out, response, len) == -1)
 		return RT_EXIT_TEMP;
-	shutdown(out, SHUT_WR);
+	if (shutdown(out, SHUT_WR) == -1)
+		return code;	/* a pipe, or a client already gone */
+	deadline = rt_now_ms() + LINGER_MS;
 	while (drained < LINGER_MAX &&
 	    (n = rt_read_by(in, head, HEAD_MAX, deadline)) > 0)
 		drained += (size_t)n;
-	return RT_EXIT_BADINPUT;
+	return code;
 }
 
 static int
@@ -115,7 +117,8 @@ hello(int in, int out)
 	/* The clock is read only if the head takes more than one read. */
 	while (head_length(head, len) == 0) {
 		if (len == HEAD_MAX)
-			return refuse(in, out, bad, sizeof(bad) - 1);
+			return answer(in, out, bad, sizeof(bad) - 1,
+			    RT_EXIT_BADINPUT);
 		if (len > 0 && deadline < 0 && rt_timeout_ms() >= 0)
 			deadline = rt_now_ms() + rt_timeout_ms();
 		n = len == 0 ? rt_read(in, head, HEAD_MAX) :
@@ -126,12 +129,13 @@ hello(int in, int out)
 	}
 	method = parse_request_line(head);
 	if (method == 0)
-		return refuse(in, out, bad, sizeof(bad) - 1);
+		return answer(in, out, bad, sizeof(bad) - 1, RT_EXIT_BADINPUT);
 	if (method == 3 && memcmp(head, "GET", 3) == 0)
-		return reply(out, ok, sizeof(ok) - 1);
+		return answer(in, out, ok, sizeof(ok) - 1, RT_EXIT_OK);
 	if (method == 4 && memcmp(head, "HEAD", 4) == 0)
-		return reply(out, ok, sizeof(ok) - 1 - strlen(BODY_OK));
-	return refuse(in, out, unimpl, sizeof(unimpl) - 1);
+		return answer(in, out, ok, sizeof(ok) - 1 - strlen(BODY_OK),
+		    RT_EXIT_OK);
+	return answer(in, out, unimpl, sizeof(unimpl) - 1, RT_EXIT_BADINPUT);
 }
 
 int

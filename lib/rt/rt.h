@@ -30,15 +30,20 @@
  *	_end ------>  +------------------------------+
  *	              | arena: rt_alloc() grows up   |  argv and environ are
  *	              |   (argv/env copies first)    |  copied here at start
- *	arena end ->  +------------------------------+
+ *	              |     canary: its last word    |  checked after each
+ *	arena end ->  +------------------------------+  connection and exit
  *	              | stack: grows down            |  RT_STACK_SIZE bytes
  *	              |                    (no guard)|  (default 1536)
  *	page end -->  +------------------------------+  <- %rsp at rt_main()
  *
  * The link fails with a message naming the budget if the statics leave no
- * room for the stack; myriad-cc then also fails if the sum of every stack
- * frame of the program (an upper bound of any call chain, as workers do not
- * recurse) plus RT_LIBC_STACK does not fit in RT_STACK_SIZE.
+ * room for the stack; myriad-cc then also fails if gcc's call graph of the
+ * program and the runtime has a cycle (recursion, which no fixed stack can
+ * bound), and if the sum of every stack frame of the program (then an upper
+ * bound of any call chain) plus RT_LIBC_STACK does not fit in RT_STACK_SIZE.
+ * What the graph cannot see (recursion through a function pointer) the
+ * canary catches after the fact: a word below the stack, checked after
+ * each connection and when rt_main returns; changed, it is exit 111.
  *
  * START (rt_start.c)
  *
@@ -59,7 +64,8 @@
  * - Install no signal handlers: a signal frame carries the xsave area
  *   (more than 3 KiB on AVX-512), which the in-page stack cannot hold.
  *   Default actions and SIG_IGN need no frame. SIGPIPE is ignored.
- * - No recursion, no VLAs or alloca (myriad-cc rejects "dynamic" frames).
+ * - No recursion (myriad-cc refuses a cycle in the call graph), no VLAs
+ *   or alloca (myriad-cc rejects "dynamic" frames).
  * - Exit codes follow UCSPI servers: 0 done, 100 bad input from the
  *   client, 111 temporary failure (I/O error, timeout, resources).
  *
@@ -77,7 +83,14 @@
  * waiter per connection.
  * Every read waits at most the idle timeout (RT_IDLE_TIMEOUT seconds from
  * the environment, default 30) and every socket write likewise, so a
- * silent client never holds a worker forever.
+ * silent client never holds a worker forever. The idle timeout restarts at
+ * each byte; RT_DEADLINE (seconds, default 0: none) bounds the whole
+ * connection, so that a client trickling a byte at a time does not hold
+ * one either: from the connection's start (the process's, in spawn mode;
+ * each accept, in pool mode), a read or write past it fails with
+ * ETIMEDOUT, and a wait never outlasts it. It is an absolute time compared
+ * by a clock_gettime system call at each read and write while set; no
+ * timer or signal (rt_io.c says why).
  *
  * BUILD
  *
@@ -111,7 +124,7 @@ int	rt_serve(rt_handler *handler);
 void	*rt_alloc(size_t size);
 size_t	rt_arena_left(void);
 
-/* I/O with EINTR handled and the idle timeout applied. */
+/* I/O with EINTR handled, the idle timeout and the deadline applied. */
 ssize_t	rt_read(int fd, void *buf, size_t len);	/* 0 at EOF, -1 on error or timeout */
 ssize_t	rt_read_by(int fd, void *buf, size_t len, long deadline_ms);
 long	rt_now_ms(void);	/* CLOCK_MONOTONIC, for deadlines */

@@ -1,12 +1,12 @@
 /*
  * rt_io.c - whole reads and writes with EINTR handled and the idle timeout
- * applied, so that a silent or stalled client never holds a worker forever;
- * in as few system calls as that allows (a pool worker's whole cost per
- * connection is accept4, poll, read, send, close).
+ * and the connection's deadline applied, so that a silent, stalled or
+ * trickling client never holds a worker forever; in as few system calls as
+ * that allows (a pool worker's whole cost per connection is accept4, poll,
+ * read, send, close).
  */
 #include <errno.h>
 #include <poll.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -16,28 +16,30 @@
 #include "rt.h"
 #include "rt_impl.h"
 
-#define RT_DEFAULT_TIMEOUT_S 30
-
-void
-rt_timeout_init(void)
-{
-	const char *s = getenv("RT_IDLE_TIMEOUT");
-	long v = RT_DEFAULT_TIMEOUT_S;
-	char *end;
-
-	if (s != NULL && *s != '\0') {
-		v = strtol(s, &end, 10);
-		if (*end != '\0' || v < 0 || v > 86400)
-			rt_die(RT_EXIT_BADINPUT, "RT_IDLE_TIMEOUT is not a number "
-			    "of seconds from 0 (none) to 86400", 0);
-	}
-	rt_state.timeout_ms = v == 0 ? -1 : (int)v * 1000;
-}
-
 int
 rt_timeout_ms(void)
 {
 	return rt_state.timeout_ms;
+}
+
+/*
+ * RT_DEADLINE bounds a whole connection, which the idle timeout cannot: it
+ * restarts at every byte, so a client trickling one a second would hold
+ * the worker forever. The bound is an absolute time taken when the
+ * connection starts and compared at every read and write, with the clock
+ * read by a clock_gettime system call (the vDSO is gone, rt.h START): one
+ * more call per read or write, and only while a deadline is set. A timer
+ * would read no clock, but alarm() or setitimer() kill the whole worker by
+ * SIGALRM's default action (a pool worker serves many connections, and
+ * its exit would be a signal, not 111), a handler needs a signal frame the
+ * in-page stack cannot hold, and a timerfd costs every idle worker a file
+ * and every wait a second fd, and cannot stop a send already blocked.
+ */
+void
+rt_deadline_start(void)
+{
+	rt_state.conn_end_ms = rt_state.deadline_ms < 0 ? -1 :
+	    rt_now_ms() + rt_state.deadline_ms;
 }
 
 long
@@ -47,6 +49,27 @@ rt_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * wait_ms (-1: forever) cut to what is left of the connection's deadline;
+ * PASSED with ETIMEDOUT once it has passed, even with input waiting, as a
+ * client that sends without pause must be stopped too. Inlined: the stack
+ * budget is the sum of every frame (myriad-cc), and this adds none.
+ */
+#define PASSED	(-2)
+static inline __attribute__((always_inline)) long
+cut_to_deadline(long wait_ms)
+{
+	long left;
+
+	if (rt_state.conn_end_ms < 0)
+		return wait_ms;
+	if ((left = rt_state.conn_end_ms - rt_now_ms()) <= 0) {
+		errno = ETIMEDOUT;
+		return PASSED;
+	}
+	return wait_ms < 0 || left < wait_ms ? left : wait_ms;
 }
 
 /* One wait for input of at most wait_ms (-1: forever), then one read. */
@@ -77,35 +100,50 @@ rt_read_by(int fd, void *buf, size_t len, long deadline_ms)
 		wait = -1;
 		if (deadline_ms >= 0 && (wait = deadline_ms - rt_now_ms()) < 0)
 			wait = 0;
+		if ((wait = cut_to_deadline(wait)) == PASSED)
+			return -1;
 		n = read_within(fd, buf, len, wait);
 	} while (n == -1 && (errno == EINTR || errno == EAGAIN));
 	return n;
 }
 
-/* The idle timeout, without reading the clock (no vDSO: it is a syscall). */
+/* The idle timeout, without reading the clock unless a deadline is set. */
 ssize_t
 rt_read(int fd, void *buf, size_t len)
 {
+	long wait;
 	ssize_t n;
 
-	do
-		n = read_within(fd, buf, len, rt_state.timeout_ms);
-	while (n == -1 && (errno == EINTR || errno == EAGAIN));
+	do {
+		wait = rt_state.timeout_ms;
+		if ((wait = cut_to_deadline(wait)) == PASSED)
+			return -1;
+		n = read_within(fd, buf, len, wait);
+	} while (n == -1 && (errno == EINTR || errno == EAGAIN));
 	return n;
 }
 
-/* Bound the blocking writes on a socket by the idle timeout, once. */
-static void
+/*
+ * Bound the blocking writes on a socket: by the idle timeout, set once per
+ * connection; under a deadline by what is left of it, set before each.
+ */
+static int
 bound_writes(int fd)
 {
 	struct timeval tv;
+	long wait = rt_state.timeout_ms;
 
-	if (rt_state.timeout_ms < 0 || rt_state.bounded_fd == fd)
-		return;
-	tv.tv_sec = rt_state.timeout_ms / 1000;
-	tv.tv_usec = rt_state.timeout_ms % 1000 * 1000;
+	if (rt_state.conn_end_ms < 0 && (wait < 0 || rt_state.bounded_fd == fd))
+		return 0;
+	if ((wait = cut_to_deadline(wait)) == PASSED)
+		return -1;
+	if (wait < 0)
+		return 0;
+	tv.tv_sec = wait / 1000;
+	tv.tv_usec = wait % 1000 * 1000;
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	rt_state.bounded_fd = fd;
+	return 0;
 }
 
 /*
@@ -119,6 +157,8 @@ rt_write_all(int fd, const void *buf, size_t len)
 	int flags = MSG_DONTWAIT | MSG_NOSIGNAL;
 	ssize_t n;
 
+	if (cut_to_deadline(-1) == PASSED)
+		return -1;
 	while (len > 0) {
 		n = send(fd, p, len, flags);
 		if (n == -1 && errno == ENOTSOCK) {
@@ -137,8 +177,9 @@ rt_write_all(int fd, const void *buf, size_t len)
 		}
 		p += n;
 		len -= (size_t)n;
-		if (len > 0 && (flags & MSG_DONTWAIT)) {
-			bound_writes(fd);
+		if (len > 0 && flags != 0) {	/* a socket that is full */
+			if (bound_writes(fd) == -1)
+				return -1;
 			flags = MSG_NOSIGNAL;
 		}
 	}

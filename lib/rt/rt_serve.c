@@ -72,8 +72,10 @@ rt_serve(rt_handler *handler)
 	int fd, waiter;
 
 	rt_state.bounded_fd = -1;
-	if (!is_listening(0))
+	if (!is_listening(0)) {
+		rt_deadline_start();
 		return handler(0, 1);
+	}
 	waiter = has_waiter();
 	for (;;) {
 		fd = accept4(0, NULL, NULL, SOCK_CLOEXEC);
@@ -81,7 +83,9 @@ rt_serve(rt_handler *handler)
 			wait_to_accept(errno, waiter);
 			continue;
 		}
+		rt_deadline_start();
 		(void)handler(fd, fd);
+		rt_stack_check();
 		close(fd);
 		rt_state.bounded_fd = -1;
 	}

@@ -198,10 +198,14 @@ copy_environ(char **env)
 static void __attribute__((noreturn))
 on_page_stack(void *unused)
 {
+	int code;
+
 	(void)unused;
 	munmap((void *)rt_state.old_stack_lo,
 	    rt_state.old_stack_hi - rt_state.old_stack_lo);
-	_exit(rt_main(rt_state.argc, rt_state.argv));
+	code = rt_main(rt_state.argc, rt_state.argv);
+	rt_stack_check();
+	_exit(code);
 }
 
 int
@@ -210,8 +214,11 @@ main(int argc, char **argv)
 	unsigned long *aux;
 	char **e;
 
+	/* The canary takes the arena's last 16 bytes (alignment kept). */
 	rt_state.arena_next = __rt_arena_start;
-	rt_state.arena_end = __rt_arena_end;
+	rt_state.arena_end = (char *)((unsigned long)__rt_arena_end - 16);
+	rt_state.canary = (unsigned long *)((unsigned long)__rt_arena_end - 8);
+	*rt_state.canary = RT_CANARY;
 	rt_state.name = base_name(argv[0] ? argv[0] : "worker");
 	for (e = __environ; *e; e++)
 		;
