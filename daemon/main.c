@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	log_raw("usage: myriadd [-dn] [-f file]");
+	log_raw("usage: myriadd [-dn] [-f file] [-r fd]");
 	exit(EXIT_CONF);
 }
 
@@ -43,18 +44,25 @@ syserr_cb(const char *msg)
 }
 
 /*
- * fds 0-2 open; nothing inherited above them; fds 3 to NULL_FD - 1 the
- * spawn slots' hand-over fds and NULL_FD /dev/null, all of /dev/null.
+ * fds 0-2 open; nothing inherited above them but the readiness fd of -r,
+ * moved above NULL_FD (its value returned, or -1); fds 3 to NULL_FD - 1
+ * the spawn slots' hand-over fds and NULL_FD /dev/null, all of /dev/null.
  */
-static void
-fds_setup(void)
+static int
+fds_setup(int ready)
 {
-	int fd;
+	int fd, moved = -1;
 
-	(void)close_range(3, ~0U, 0);
+	if (ready != -1) {
+		if ((moved = fcntl(ready, F_DUPFD_CLOEXEC, NULL_FD + 1)) == -1)
+			fatalx_code(EXIT_CONF, "-r %d: not an open fd", ready);
+		(void)close_range(3, (unsigned)moved - 1, 0);
+		(void)close_range((unsigned)moved + 1, ~0U, 0);
+	} else
+		(void)close_range(3, ~0U, 0);
 	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= NULL_FD)
 		if (fd == NULL_FD)
-			return;
+			return moved;
 	fatal("unable to open /dev/null for the spawn slots' fds");
 }
 
@@ -121,12 +129,13 @@ main(int argc, char **argv)
 	struct state st;
 	const char *path = DEFAULT_CONF;
 	struct conf *c;
-	int ch, check = 0;
+	int ch, check = 0, ready = -1;
+	char *end;
+	long n;
 
 	memset(&st, 0, sizeof(st));
 	st.pid = getpid();
-	fds_setup();
-	while ((ch = getopt(argc, argv, "df:n")) != -1) {
+	while ((ch = getopt(argc, argv, "df:nr:")) != -1) {
 		switch (ch) {
 		case 'd':
 			st.debug = 1;
@@ -137,12 +146,20 @@ main(int argc, char **argv)
 		case 'n':
 			check = 1;
 			break;
+		case 'r':
+			n = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || n < 3 ||
+			    n > INT_MAX)
+				usage();
+			ready = (int)n;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (optind != argc)
 		usage();
+	st.notifier.fd = fds_setup(ready);
 	log_init(st.debug);
 	if (realpath(path, st.conf_abs) == NULL) {
 		log_raw("%s: %s", path, strerror(errno));

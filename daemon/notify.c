@@ -1,7 +1,8 @@
 /*
  * notify.c - say the daemon is ready, once every pool worker has exec'd:
- * one log line naming every service, and READY=1 to $NOTIFY_SOCKET
- * (systemd's sd_notify protocol) when set.
+ * one log line naming every service, READY=1 to $NOTIFY_SOCKET
+ * (systemd's sd_notify protocol) when set, and a newline on the -r fd
+ * (s6's notification-fd) when given.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -57,6 +58,13 @@ notify_ready(struct state *st)
 	service_summary(st, summary, sizeof(summary));
 	log_info("ready: %s; %s", summary, st->budget);
 	notify_send("READY=1");
+	/* s6-supervise's notification-fd: one newline, then close. */
+	if (st->notifier.fd != -1) {
+		if (write(st->notifier.fd, "\n", 1) != 1)
+			log_warn("-r %d: unable to say ready", st->notifier.fd);
+		(void)close(st->notifier.fd);
+		st->notifier.fd = -1;
+	}
 }
 
 /*

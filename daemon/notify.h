@@ -11,6 +11,7 @@ struct state;
 
 struct notifier {
 	ev_check	ready;		/* every pool spawned: say ready */
+	int		fd;		/* -r: a newline there when ready, or -1 */
 };
 
 void		 notify_init(struct state *);
