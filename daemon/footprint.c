@@ -270,7 +270,7 @@ footprint_stats(struct state *st)
 	struct sampler *s = &st->sampler;
 
 	log_info("stats: footprints: %ld sweeps, the last %.1f ms for %ld "
-	    "workers (%ld detailed), longest loop stall %.2f ms", s->sweeps,
+	    "workers (%ld detailed), its longest callback %.2f ms", s->sweeps,
 	    s->sweep_s * 1e3, s->last_sampled, s->last_details,
 	    s->stall_max_s * 1e3);
 	s->stall_max_s = 0;

@@ -220,13 +220,16 @@ reload_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	if (st->stopping)
 		return;
 	st->reloader.last = ev_now(loop);
+	st->reloader.runs++;
 	log_info("reloading %s", st->conf->path);
 	if ((nc = conf_load(st->conf->path, st->conf_abs)) == NULL ||
 	    reload_apply(st, nc) == -1) {
 		conf_free(nc);
+		st->reloader.failed = 1;
 		log_warnx("reload failed, keeping the previous configuration");
 		return;
 	}
+	st->reloader.failed = 0;
 	notify_reloaded(st);
 }
 

@@ -16,6 +16,8 @@ struct reloader {
 	ev_signal	sighup;
 	ev_timer	gap;		/* coalesces SIGHUP */
 	ev_tstamp	last;		/* when the last reload ran */
+	unsigned long	runs;		/* reloads run, failed or not */
+	int		failed;		/* the last one kept the old config */
 };
 
 void		 reload_init(struct state *);

@@ -18,6 +18,7 @@
 #include "reap.h"
 #include "reload.h"
 #include "spawn.h"
+#include "stats.h"
 #include "stop.h"
 #include "table.h"
 
@@ -53,6 +54,7 @@ struct state {
 	struct reloader	reloader;	/* reload.c */
 	struct stopper	stopper;	/* stop.c */
 	ev_signal	sigusr1;	/* stats.c */
+	struct loop_turns turns;	/* stats.c */
 	struct notifier	notifier;	/* notify.c */
 	struct sampler	sampler;	/* footprint.c */
 	struct control	*control;	/* control/; NULL: no control socket */

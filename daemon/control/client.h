@@ -23,6 +23,7 @@ struct table_chunk;
 #define CTL_OUT_BYTES	4096	/* an answer's buffer, refilled as it drains */
 #define CTL_RECORD_MAX	1024	/* room one record may need */
 #define CTL_IDLE_S	5.0	/* a client silent or not reading: closed */
+#define CTL_ANSWER_MAX_S 10.0	/* an answer read slower than this: closed */
 #define CTL_FILLS	16	/* buffers written per wakeup, then yield */
 
 enum ctl_phase {
@@ -46,8 +47,8 @@ struct ctl_client {
 	ev_tstamp	asked;		/* when the request came */
 	/* the sweep to answer from started then */
 	ev_tstamp	need;
-	/* reload: the config before, compared */
-	const struct conf *conf;
+	unsigned long	reload_runs;	/* reload: reloads run before it asked */
+	ev_tstamp	answering;	/* when its answer began */
 	char		line[CTL_LINE_MAX + 1];	/* the request */
 	size_t		linelen;
 	char		svc[NAME_MAX_LEN];	/* workers SERVICE, or "" */

@@ -58,15 +58,35 @@ client_fail(struct state *st, struct ctl_client *c, const char *fmt, ...)
 	client_close(st, c);
 }
 
+/*
+ * The idle timeout again, but never past the end of the answer's time: a
+ * reader that drains a few bytes at a time would otherwise hold its slot
+ * for ever, each byte it takes restarting the idle timer.
+ */
+static void
+client_idle_again(struct state *st, struct ctl_client *c)
+{
+	double left = CTL_IDLE_S, end;
+
+	if (c->phase == CTL_WRITE) {
+		end = c->answering + CTL_ANSWER_MAX_S - ev_now(st->loop);
+		if (end < left)
+			left = end > 0.001 ? end : 0.001;
+	}
+	c->timer.repeat = left;
+	ev_timer_again(st->loop, &c->timer);
+}
+
 static void
 client_answer(struct state *st, struct ctl_client *c, enum ctl_answer what)
 {
 	control_answer_begin(st, c, what);
 	c->phase = CTL_WRITE;
+	c->answering = ev_now(st->loop);
 	ev_io_stop(st->loop, &c->io);
 	ev_io_set(&c->io, c->fd, EV_WRITE);
 	ev_io_start(st->loop, &c->io);
-	ev_timer_again(st->loop, &c->timer);
+	client_idle_again(st, c);
 	client_write(st, c);
 }
 
@@ -90,7 +110,7 @@ static void
 client_reload(struct state *st, struct ctl_client *c)
 {
 	c->phase = CTL_RELOAD;
-	c->conf = st->conf;
+	c->reload_runs = st->reloader.runs;
 	ev_io_stop(st->loop, &c->io);
 	ev_feed_signal_event(st->loop, SIGHUP);
 	c->timer.repeat = CTL_RELOAD_POLL_S;
@@ -198,7 +218,7 @@ client_write(struct state *st, struct ctl_client *c)
 			return;
 		}
 		c->outoff += (size_t)n;
-		ev_timer_again(st->loop, &c->timer);
+		client_idle_again(st, c);
 	}
 }
 
@@ -218,9 +238,10 @@ client_io_cb(struct ev_loop *loop, ev_io *io, int revents)
 static void
 client_reload_poll(struct state *st, struct ctl_client *c)
 {
-	if (st->reloader.last >= c->asked) {
+	/* A reload run since it asked read the config after it asked. */
+	if (st->reloader.runs > c->reload_runs) {
 		c->timer.repeat = CTL_IDLE_S;
-		if (st->conf == c->conf)
+		if (st->reloader.failed)
 			client_fail(st, c, "reload failed, the previous "
 			    "configuration stays (the reason is in the log)");
 		else
@@ -241,7 +262,12 @@ client_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)revents;
 	if (c->phase == CTL_RELOAD)
 		client_reload_poll(st, c);
-	else {
+	else if (c->phase == CTL_WRITE &&
+	    ev_now(loop) - c->answering >= CTL_ANSWER_MAX_S) {
+		log_debug("control: closing a client still reading its answer "
+		    "after %.0f s", CTL_ANSWER_MAX_S);
+		client_close(st, c);
+	} else {
 		log_debug("control: closing a client idle for %.0f s",
 		    CTL_IDLE_S);
 		client_close(st, c);
