@@ -219,31 +219,34 @@ worker_stop(struct state *st, struct worker *w)
 
 /*
  * w was reaped, killed by a signal the daemon did not send, within
- * SPAWN_EARLY_S of its clone: most likely an exec that failed after the
- * point of no return (its ELF larger than its limits), which the kernel
- * ends with SIGSEGV. That is a spawn failure, not a worker spawned and
- * reaped. Returns 1 if w was one.
+ * SPAWN_EARLY_S of its clone. A SIGSEGV then is most likely an exec that
+ * failed after the point of no return (its ELF larger than its limits),
+ * which the kernel ends so: a spawn failure, not a worker spawned and
+ * reaped. Any other such signal (a kill -9 of a new worker) is logged
+ * at the default level. Returns 1 if w failed to spawn.
  */
 int
 worker_died_starting(struct state *st, struct worker *w, const siginfo_t *si)
 {
 	struct service *svc = w->svc;
 	double ran = ev_now(st->loop) - w->started;
-	const char *name;
+	const char *name = sigabbrev_np(si->si_status);
+	int failed = si->si_status == SIGSEGV || si->si_status == SIGBUS;
 
 	if (w->state != W_LIVE || ran >= SPAWN_EARLY_S ||
 	    (si->si_code != CLD_KILLED && si->si_code != CLD_DUMPED))
+		return 0;
+	log_limited(&svc->spawn_warning, ev_now(st->loop), 0,
+	    "service '%s': %s%s: worker %d killed by SIG%s %.1f ms after its "
+	    "start", svc->conf->name, failed ? "unable to spawn " : "",
+	    svc->conf->path, (int)w->pid, name ? name : "?", ran * 1000);
+	if (!failed)
 		return 0;
 	svc->spawned--;
 	st->counts.spawned--;
 	worker_enter(st, w, W_FAILED);
 	st->counts.failed++;
 	svc->failed++;
-	name = sigabbrev_np(si->si_status);
-	log_limited(&svc->spawn_warning, ev_now(st->loop), 0,
-	    "service '%s': unable to spawn %s: worker %d killed by SIG%s "
-	    "%.1f ms after its start", svc->conf->name, svc->conf->path,
-	    (int)w->pid, name ? name : "?", ran * 1000);
 	return 1;
 }
 

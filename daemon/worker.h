@@ -70,7 +70,7 @@ struct worker {
 	struct footprint fp;		/* footprint.c; zeroed by table_take */
 };
 
-/* A worker killed sooner than this after its clone never ran (worker.c). */
+/* A worker killed (SIGSEGV) sooner than this after its clone never ran. */
 #define SPAWN_EARLY_S	0.1
 
 /* A process not yet reaped, and one told to stop. */
