@@ -45,6 +45,9 @@ child_limits(const struct spawn_slot *s)
 	if (s->data.rlim_cur && (r = raw_syscall4(SYS_prlimit64, 0,
 	    RLIMIT_DATA, &s->data, 0)) < 0)
 		return r;
+	if (s->as.rlim_cur && (r = raw_syscall4(SYS_prlimit64, 0,
+	    RLIMIT_AS, &s->as, 0)) < 0)
+		return r;
 	return 0;
 }
 

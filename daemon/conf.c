@@ -17,15 +17,16 @@
 
 enum key {
 	KEY_LISTEN, KEY_MODE, KEY_EXEC, KEY_WORKERS, KEY_USER, KEY_GROUP,
-	KEY_ENV, KEY_TIMEOUT, KEY_MEMORY, KEY_COUNT
+	KEY_ENV, KEY_TIMEOUT, KEY_MEMORY, KEY_NOFILE, KEY_COUNT
 };
 
 static const char *const key_names[KEY_COUNT] = {
 	"listen", "mode", "exec", "workers", "user", "group", "env", "timeout",
-	"memory"
+	"memory", "rlimit_nofile"
 };
 
 #define DEFAULT_WORKERS	40
+#define DEFAULT_NOFILE	1024
 #define DEFAULT_GRACE	5.0
 #define GRACE_MAX	3600.0
 #define TIMEOUT_MAX	31536000.0
@@ -138,6 +139,7 @@ section_open(struct parse *p, const char *name)
 	sc->line = p->line;
 	sc->mode = MODE_SPAWN;
 	sc->workers = DEFAULT_WORKERS;
+	sc->nofile = DEFAULT_NOFILE;
 	c->svc[c->nsvc++] = sc;
 	p->cur = sc;
 }
@@ -264,12 +266,24 @@ mode_set(struct svc_conf *sc, const char *value)
 	return NULL;
 }
 
+/* A whole number from min to max. */
 static const char *
-key_set(struct parse *p, struct svc_conf *sc, int k, const char *value)
+count_set(int *out, const char *value, double min, double max)
 {
 	double d;
 	const char *err;
 
+	if ((err = conf_value_number(&d, value, min, max)) != NULL)
+		return err;
+	if (d != (int)d)
+		return "not a whole number";
+	*out = (int)d;
+	return NULL;
+}
+
+static const char *
+key_set(struct parse *p, struct svc_conf *sc, int k, const char *value)
+{
 	switch (k) {
 	case KEY_LISTEN:
 		return conf_value_listen(&sc->listen, value);
@@ -279,13 +293,9 @@ key_set(struct parse *p, struct svc_conf *sc, int k, const char *value)
 		sc->exec_line = p->line;
 		return conf_value_exec(sc, p->conf->dir, value);
 	case KEY_WORKERS:
-		err = conf_value_number(&d, value, 1, WORKERS_MAX);
-		if (err != NULL)
-			return err;
-		if (d != (int)d)
-			return "not a whole number";
-		sc->workers = (int)d;
-		return NULL;
+		return count_set(&sc->workers, value, 1, WORKERS_MAX);
+	case KEY_NOFILE:
+		return count_set(&sc->nofile, value, 1, NOFILE_MAX);
 	case KEY_USER:
 		return conf_value_user(sc, value);
 	case KEY_GROUP:

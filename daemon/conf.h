@@ -19,6 +19,7 @@
 #define ENV_BYTES	4096	/* their text */
 #define GROUPS_MAX	64	/* supplementary groups of a user */
 #define WORKERS_MAX	100000	/* per service */
+#define NOFILE_MAX	1048576	/* rlimit_nofile: the kernel's nr_open */
 
 enum mode { MODE_SPAWN, MODE_POOL };
 
@@ -54,6 +55,7 @@ struct svc_conf {
 	int		ngroups;
 	/* memory key: a foreign worker's budget */
 	long long	memory;
+	int		nofile;		/* its workers' RLIMIT_NOFILE */
 	/* its ledger share; workers = granted */
 	struct share	share;
 };

@@ -19,6 +19,7 @@
 #include "listen.h"
 #include "log.h"
 #include "service.h"
+#include "spawn.h"
 #include "state.h"
 #include "timer.h"
 #include "worker.h"
@@ -149,6 +150,11 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 	for (i = 0; i < ACCEPT_BATCH && ev_is_active(io); i++) {
 		if (svc->nslots >= svc->conf->workers) {
 			listen_full(st, svc);
+			return;
+		}
+		/* No client taken that no slot could spawn for. */
+		if (spawn_slot(st) == NULL) {
+			listen_pause(st, svc, ACCEPT_PAUSE_S);
 			return;
 		}
 		len = sizeof(peer);

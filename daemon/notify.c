@@ -83,9 +83,15 @@ ready_cb(struct ev_loop *loop, ev_check *c, int revents)
 	}
 	if (pool_pending(st))
 		return;
+	/*
+	 * Ready means every worker has exec'd, not only been cloned: the
+	 * spawner's tick turns the loop until the last slot is collected
+	 * (or its child killed at the deadline), without blocking it.
+	 */
+	spawn_collect(st, SPAWN_POLL);
+	if (st->spawner.busy > 0)
+		return;
 	ev_check_stop(loop, c);
-	/* Ready means every worker has exec'd, not only been cloned. */
-	spawn_collect(st, SPAWN_DRAIN);
 	st->ready = 1;
 	notify_ready(st);
 }

@@ -42,7 +42,7 @@ reap_worker(struct state *st, struct worker *w, const siginfo_t *si)
 	spawn_settle(st, w);
 	reap_log(w, si);
 	table_del_pid(st, w);
-	service_worker_exited(st, w);
+	service_worker_exited(st, w, si);
 	if (st->stopping)
 		stop_check(st);
 }

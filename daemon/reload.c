@@ -129,7 +129,7 @@ plan_service(struct state *st, struct svc_conf *sc, struct plan *p)
 	/* Its old listener, if no service took it, goes with its old conf. */
 	listen_close(st, svc);
 	was = svc->conf->workers;
-	free(svc->conf);
+	spawn_conf_free(st, svc->conf);
 	svc->conf = sc;
 	listen_start(st, svc, p->fd);
 	if (sc->mode == MODE_POOL && sc->workers > was)
@@ -196,8 +196,7 @@ reload_apply(struct state *st, struct conf *nc)
 
 	if (capacity_plan(st, nc) == -1 || (plan = plan_make(st, nc)) == NULL)
 		return -1;
-	/* Children not yet exec'd read the configs about to be freed. */
-	spawn_collect(st, SPAWN_DRAIN);
+	/* Children not yet exec'd keep the configs they read (spawn.c). */
 	plan_apply(st, nc, plan);
 	free(plan);
 	/* The services own their svc_conf now. */

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "pool.h"
 #include "service.h"
+#include "spawn.h"
 #include "state.h"
 #include "worker.h"
 
@@ -66,7 +67,7 @@ service_free(struct state *st, struct service *svc)
 			break;
 		}
 	listen_close(st, svc);
-	free(svc->conf);
+	spawn_conf_free(st, svc->conf);
 	free(svc);
 }
 
@@ -123,14 +124,22 @@ service_slot_freed(struct state *st, struct service *svc)
 		listen_resume(st, svc);
 }
 
-/* w's process is reaped: its slot waits for a respawn or is freed. */
+/*
+ * w's process is reaped (si says how it ended): its slot waits for a
+ * respawn or is freed.
+ */
 void
-service_worker_exited(struct state *st, struct worker *w)
+service_worker_exited(struct state *st, struct worker *w,
+    const siginfo_t *si)
 {
 	struct service *svc = w->svc;
 	int retired = WORKER_TOLD_TO_STOP(w);
 
 	ev_timer_stop(st->loop, &w->timer);
+	/* A worker that died starting failed as an exec does. */
+	if (worker_died_starting(st, w, si) && svc->conf->mode == MODE_SPAWN &&
+	    !svc->removed)
+		listen_pause(st, svc, SPAWN_BACKOFF_S);
 	/* A failed exec was counted as a failure, not as a worker. */
 	if (w->state != W_FAILED)
 		st->counts.reaped++;

@@ -39,7 +39,8 @@ void		 service_free(struct state *, struct service *);
 void		 service_summary(struct state *, char *, size_t);
 void		 service_exec_done(struct state *, struct worker *, int,
 		    const char *);
-void		 service_worker_exited(struct state *, struct worker *);
+void		 service_worker_exited(struct state *, struct worker *,
+		    const siginfo_t *);
 void		 service_slot_freed(struct state *, struct service *);
 
 #endif

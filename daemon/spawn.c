@@ -13,16 +13,21 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "spawn.h"
 #include "state.h"
+#include "timer.h"
 #include "worker.h"
 
 #define STACK_BYTES	(16 * 1024)	/* child.c needs well under 1 KiB */
 #define GUARD_BYTES	4096
+
+static void	tick_arm(struct state *);
 
 static void
 release_cb(struct ev_loop *loop, ev_prepare *p, int revents)
@@ -62,10 +67,10 @@ spawn_init(struct state *st, void (*done)(struct state *, struct worker *,
 		s->fd = HANDOVER_FD + i;
 		s->wfd = WAITER_FD + i;
 		s->parent = st->pid;
-		s->nofile = st->nofile;
 	}
 	ev_prepare_init(&sp->release, release_cb);
 	ev_prepare_start(st->loop, &sp->release);
+	ev_init(&sp->tick, NULL);
 	return 0;
 }
 
@@ -79,47 +84,93 @@ slot_release(struct spawn_slot *s)
 	s->held = 0;
 }
 
+/* Sleep until *word is no longer value, or seconds have passed. */
 static void
-futex_wait(int *word, int value)
+futex_wait(int *word, int value, double seconds)
 {
-	(void)syscall(SYS_futex, word, FUTEX_WAIT, value, NULL, NULL, 0);
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)seconds;
+	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+	(void)syscall(SYS_futex, word, FUTEX_WAIT, value, &ts, NULL, 0);
+}
+
+/* A child worth waiting for: one stopped or stuck must not stop the loop. */
+static int
+slot_young(const struct spawn_slot *s, ev_tstamp now)
+{
+	return !s->killed && now - s->cloned < SPAWN_YOUNG_S;
+}
+
+static int
+conf_in_flight(const struct spawner *sp, const struct svc_conf *sc)
+{
+	int i;
+
+	for (i = 0; i < SPAWN_SLOTS; i++)
+		if (sp->slot[i].w != NULL && sp->slot[i].sc == sc)
+			return 1;
+	return 0;
+}
+
+/* The configs a child in flight read are freed once the last one left. */
+static void
+retired_sweep(struct spawner *sp)
+{
+	int i;
+
+	for (i = 0; i < sp->nretired; i++)
+		if (!conf_in_flight(sp, sp->retired[i])) {
+			free(sp->retired[i]);
+			sp->retired[i--] = sp->retired[--sp->nretired];
+		}
 }
 
 /*
- * Look at one slot, waiting as asked: drop the daemon's reference to the
- * connection once the child has its own, free the slot once the child
- * left the daemon's memory, and tell the worker how its exec went.
+ * Look at one slot, waiting a moment if asked: drop the daemon's
+ * reference to the connection once the child has its own, free the slot
+ * once the child left the daemon's memory, and tell the worker how its
+ * exec went.
  */
 static void
 slot_collect(struct state *st, struct spawn_slot *s, enum spawn_wait how)
 {
 	struct worker *w = s->w;
-	int phase;
+	const char *step;
+	int phase, err;
 
 	if (w == NULL)
 		return;
-	while ((phase = __atomic_load_n(&s->phase, __ATOMIC_ACQUIRE)) ==
-	    SLOT_CLONED && how != SPAWN_POLL)
-		futex_wait(&s->phase, SLOT_CLONED);
-	if (s->held && phase != SLOT_CLONED)
-		slot_release(s);
-	while (phase == SLOT_UNSHARED && how == SPAWN_DRAIN) {
-		futex_wait(&s->phase, SLOT_UNSHARED);
+	phase = __atomic_load_n(&s->phase, __ATOMIC_ACQUIRE);
+	if (phase == SLOT_CLONED && how == SPAWN_RELEASE &&
+	    slot_young(s, ev_now(st->loop))) {
+		futex_wait(&s->phase, SLOT_CLONED, SPAWN_WAIT_S);
 		phase = __atomic_load_n(&s->phase, __ATOMIC_ACQUIRE);
 	}
+	if (s->held && phase != SLOT_CLONED)
+		slot_release(s);
 	if (phase != SLOT_GONE)
 		return;
 	s->w = NULL;
 	st->spawner.busy--;
 	w->spawn_slot = 0;
+	if (st->spawner.nretired > 0)
+		retired_sweep(&st->spawner);
+	/* What the child wrote, else the deadline's kill. */
+	err = s->err;
+	step = s->step;
+	if (err == 0 && s->killed) {
+		err = ETIMEDOUT;
+		step = "exec deadline";
+	}
 	/*
 	 * The one call back up the layers: the outcome goes to the service
 	 * (service_exec_done), which tells the worker and follows up.
 	 */
-	st->spawner.done(st, w, s->err, s->step);
+	st->spawner.done(st, w, err, step);
 }
 
-/* Collect every slot in flight (the loop's prepare, a reload, a drain). */
+/* Collect every slot in flight (the loop's prepare, its tick). */
 void
 spawn_collect(struct state *st, enum spawn_wait how)
 {
@@ -129,32 +180,138 @@ spawn_collect(struct state *st, enum spawn_wait how)
 		slot_collect(st, &st->spawner.slot[i], how);
 }
 
-/* w's process exited: its slot, if it still has one, is gone too. */
+/*
+ * w's process was reaped: the kernel cleared its slot's word before it
+ * became a zombie (at its exec or in its exit), so a poll frees the slot.
+ */
 void
 spawn_settle(struct state *st, struct worker *w)
 {
-	if (w->spawn_slot)
-		slot_collect(st, &st->spawner.slot[w->spawn_slot - 1],
-		    SPAWN_DRAIN);
+	if (w->spawn_slot == 0)
+		return;
+	slot_collect(st, &st->spawner.slot[w->spawn_slot - 1], SPAWN_POLL);
+	if (w->spawn_slot != 0)
+		fatalx_code(EXIT_BUG, "pid %d reaped in its spawn slot",
+		    (int)w->pid);
 }
 
-/* A free slot; with all in flight, wait for the oldest to exec. */
+/*
+ * sc is no longer its service's: free it now, or once no child in flight
+ * reads it (a reload does not wait for their exec). Each retired config
+ * is read by a slot of its own, so SPAWN_SLOTS of them at most.
+ */
+void
+spawn_conf_free(struct state *st, struct svc_conf *sc)
+{
+	struct spawner *sp = &st->spawner;
+
+	if (!conf_in_flight(sp, sc))
+		free(sc);
+	else
+		sp->retired[sp->nretired++] = sc;
+}
+
+/* Kill the children not exec'd by their deadline: their spawns failed. */
+static void
+slots_expire(struct state *st)
+{
+	struct spawn_slot *s;
+	ev_tstamp now = ev_now(st->loop);
+	int i;
+
+	for (i = 0; i < SPAWN_SLOTS; i++) {
+		s = &st->spawner.slot[i];
+		if (s->w == NULL || s->killed ||
+		    now - s->cloned < SPAWN_DEADLINE_S)
+			continue;
+		s->killed = 1;
+		/* Not reaped while the slot holds it: still our child. */
+		(void)kill(s->pid, SIGKILL);
+	}
+}
+
+static void
+tick_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct state *st = ev_userdata(loop);
+
+	(void)t;
+	(void)revents;
+	spawn_collect(st, SPAWN_POLL);
+	slots_expire(st);
+	tick_arm(st);
+}
+
+/*
+ * Keep the loop turning while children are in flight: their exec's
+ * outcome is in memory only, and the ready line and the deadline wait
+ * for it.
+ */
+static void
+tick_arm(struct state *st)
+{
+	struct spawner *sp = &st->spawner;
+	ev_tstamp now = ev_now(st->loop);
+	double after = SPAWN_SLOW_POLL_S;
+	int i;
+
+	if (sp->busy == 0) {
+		ev_timer_stop(st->loop, &sp->tick);
+		return;
+	}
+	for (i = 0; i < SPAWN_SLOTS; i++)
+		if (sp->slot[i].w != NULL && slot_young(&sp->slot[i], now))
+			after = SPAWN_POLL_S;
+	timer_arm(st->loop, &sp->tick, tick_cb, after);
+}
+
+/*
+ * A free slot. With all in flight, wait for the oldest young child to
+ * exec, a moment at a time; NULL if none came free, as when every slot
+ * holds a child stuck before its exec.
+ */
 struct spawn_slot *
 spawn_slot(struct state *st)
 {
-	struct spawn_slot *s;
-	int i, n;
+	struct spawner *sp = &st->spawner;
+	struct spawn_slot *s, *oldest;
+	int i, n, phase;
 
-	for (n = 0; n < 2 * SPAWN_SLOTS; n++) {
-		i = (st->spawner.next + n) % SPAWN_SLOTS;
-		s = &st->spawner.slot[i];
-		slot_collect(st, s, n < SPAWN_SLOTS ? SPAWN_POLL : SPAWN_DRAIN);
-		if (s->w == NULL) {
-			st->spawner.next = (i + 1) % SPAWN_SLOTS;
-			return s;
+	for (;;) {
+		oldest = NULL;
+		for (n = 0; n < SPAWN_SLOTS; n++) {
+			i = (sp->next + n) % SPAWN_SLOTS;
+			s = &sp->slot[i];
+			slot_collect(st, s, SPAWN_POLL);
+			if (s->w == NULL) {
+				sp->next = (i + 1) % SPAWN_SLOTS;
+				return s;
+			}
+			if (oldest == NULL && slot_young(s, ev_time()))
+				oldest = s;
 		}
+		if (oldest == NULL)
+			return NULL;
+		phase = __atomic_load_n(&oldest->phase, __ATOMIC_ACQUIRE);
+		if (phase != SLOT_GONE)
+			futex_wait(&oldest->phase, phase, SPAWN_WAIT_S);
 	}
-	fatalx_code(EXIT_BUG, "no spawn slot came free");
+}
+
+/* What the ledger charged is what the worker may take (ledger.c). */
+static void
+slot_limits(struct state *st, struct spawn_slot *s, const struct svc_conf *sc)
+{
+	const struct cost *c = &sc->share.cost;
+	rlim_t nofile = (rlim_t)sc->nofile;
+
+	if (nofile > st->nofile.rlim_max)
+		nofile = st->nofile.rlim_max;
+	s->nofile.rlim_cur = s->nofile.rlim_max = nofile;
+	s->stack.rlim_cur = s->stack.rlim_max = c->one_page ?
+	    COST_EXEC_STACK : 0;
+	s->data.rlim_cur = s->data.rlim_max = (rlim_t)c->user;
+	s->as.rlim_cur = s->as.rlim_max = (rlim_t)c->span;
 }
 
 /*
@@ -175,11 +332,8 @@ spawn_start(struct state *st, struct spawn_slot *s, struct worker *w,
 	s->pool = sc->mode == MODE_POOL;
 	s->err = 0;
 	s->step = NULL;
-	/* What the ledger charged is what the worker may take (ledger.c). */
-	s->stack.rlim_cur = s->stack.rlim_max =
-	    sc->share.cost.one_page ? COST_EXEC_STACK : 0;
-	s->data.rlim_cur = s->data.rlim_max =
-	    sc->share.cost.one_page ? 0 : (rlim_t)sc->share.cost.user;
+	s->killed = 0;
+	slot_limits(st, s, sc);
 	if (dup2(fd, s->fd) == -1 ||
 	    (waiter != -1 && dup2(waiter, s->wfd) == -1)) {
 		err = errno;
@@ -203,7 +357,11 @@ spawn_start(struct state *st, struct spawn_slot *s, struct worker *w,
 	}
 	s->held = 1;
 	s->w = w;
+	s->pid = pid;
+	s->cloned = ev_now(st->loop);
 	st->spawner.busy++;
 	w->spawn_slot = (unsigned char)(s - st->spawner.slot + 1);
+	if (!ev_is_active(&st->spawner.tick))
+		timer_arm(st->loop, &st->spawner.tick, tick_cb, SPAWN_POLL_S);
 	return pid;
 }

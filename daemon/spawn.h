@@ -28,6 +28,20 @@ struct worker;
 #define UCSPI_BYTES	512	/* the UCSPI variables of one connection */
 
 /*
+ * No wait in the loop is unbounded: a child not exec'd SPAWN_DEADLINE_S
+ * after its clone (stopped, or its exec blocked on a hung mount) is
+ * killed and its spawn failed; its slot stays reserved until the kernel
+ * says it is gone. The daemon waits for a child at most SPAWN_WAIT_S at
+ * once, and only for one younger than SPAWN_YOUNG_S, polled every
+ * SPAWN_POLL_S (older ones every SPAWN_SLOW_POLL_S) while any is in flight.
+ */
+#define SPAWN_DEADLINE_S	2.0
+#define SPAWN_WAIT_S		0.001
+#define SPAWN_YOUNG_S		0.02
+#define SPAWN_POLL_S		0.001
+#define SPAWN_SLOW_POLL_S	0.05
+
+/*
  * One spawn in flight. The child runs on the slot's stack in the daemon's
  * memory until it has exec'd, reading only this.
  */
@@ -45,13 +59,17 @@ struct spawn_slot {
 	int		held;
 	int		pool;		/* fd 1: /dev/null instead of fd 0 */
 	struct worker	*w;		/* being spawned; NULL: slot free */
+	pid_t		pid;		/* its child, not reaped while w */
+	ev_tstamp	cloned;		/* when */
+	int		killed;		/* at the deadline */
 	const struct svc_conf *sc;
 	char		**envp;
 	char		*stack_top;
 	pid_t		parent;
 	struct rlimit	nofile;		/* the worker's RLIMIT_NOFILE */
 	struct rlimit	stack;		/* one-page worker: its exec stack */
-	struct rlimit	data;		/* foreign worker: its memory budget */
+	struct rlimit	data;		/* its price, or memory budget */
+	struct rlimit	as;		/* one-page worker: its ELF's span */
 	int		err;		/* written by the child on failure */
 	const char	*step;		/* the step that failed */
 	/* spawn mode: its environment */
@@ -69,12 +87,17 @@ struct spawner {
 	size_t		stacks_len;
 	/* no connection held while the loop sleeps */
 	ev_prepare	release;
+	/* while slots are in flight: collect them, kill the overdue */
+	ev_timer	tick;
+	/* configs replaced while a child in flight read them */
+	struct svc_conf	*retired[SPAWN_SLOTS];
+	int		nretired;
 	/* Told of each exec's outcome: err 0, or the failed step's errno. */
 	void		(*done)(struct state *, struct worker *, int,
 			    const char *);
 };
 
-enum spawn_wait { SPAWN_POLL, SPAWN_RELEASE, SPAWN_DRAIN };
+enum spawn_wait { SPAWN_POLL, SPAWN_RELEASE };
 
 /* spawn.c */
 int		 spawn_init(struct state *, void (*)(struct state *,
@@ -84,6 +107,7 @@ pid_t		 spawn_start(struct state *, struct spawn_slot *,
 		    struct worker *, const struct svc_conf *, int, int);
 void		 spawn_collect(struct state *, enum spawn_wait);
 void		 spawn_settle(struct state *, struct worker *);
+void		 spawn_conf_free(struct state *, struct svc_conf *);
 
 /* child.c */
 int		 child_main(void *);

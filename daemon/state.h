@@ -40,7 +40,7 @@ struct state {
 	int		debug;		/* -d */
 	int		ready;		/* ready line said */
 	int		stopping;	/* SIGTERM seen */
-	struct rlimit	nofile;		/* as found at start, for workers */
+	struct rlimit	nofile;		/* as found at start: bounds workers' */
 	struct conf	*conf;		/* in force */
 	char		conf_abs[PATH_MAX];	/* re-read on SIGHUP */
 	struct ledger	ledger;		/* what was promised, and held */

@@ -7,6 +7,7 @@
 
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <signal.h>
 #include <stddef.h>
 #include <ev.h>
 
@@ -69,6 +70,9 @@ struct worker {
 	struct footprint fp;		/* footprint.c; zeroed by table_take */
 };
 
+/* A worker killed (SIGSEGV) sooner than this after its clone never ran. */
+#define SPAWN_EARLY_S	0.1
+
 /* A process not yet reaped, and one told to stop. */
 #define WORKER_PROCESS(w)	((w)->state >= W_SPAWNING)
 #define WORKER_TOLD_TO_STOP(w)	((w)->state >= W_RETIRING)
@@ -91,5 +95,7 @@ void		 worker_uncharge(struct state *, struct service *);
 void		 worker_signal(struct worker *, int);
 void		 worker_failed(struct state *, struct service *, const char *,
 		    int);
+int		 worker_died_starting(struct state *, struct worker *,
+		    const siginfo_t *);
 
 #endif

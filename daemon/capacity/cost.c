@@ -21,9 +21,10 @@ struct elf_shape {
 	long long	 rw_memsz;	/* the writable PT_LOAD, if one */
 	unsigned long	 rw_vaddr;
 	int		 nrw;
+	long long	 span;		/* the PT_LOADs' pages */
 };
 
-/* Read the program headers; 0 if PATH is ELF64 x86-64, -1 otherwise. */
+/* Read the program headers; 0 if fd is ELF64 x86-64, -1 otherwise. */
 static int
 read_shape(int fd, struct elf_shape *s)
 {
@@ -52,6 +53,8 @@ read_shape(int fd, struct elf_shape *s)
 			break;
 		case PT_LOAD:
 			s->nload++;
+			s->span += (long long)(((ph[i].p_vaddr % 4096 +
+			    ph[i].p_memsz + 4095) / 4096) * 4096);
 			if (ph[i].p_flags & PF_W) {
 				s->nrw++;
 				s->rw_memsz = (long long)ph[i].p_memsz;
@@ -84,17 +87,58 @@ cost_of(const char *path, long long budget, struct cost *c, const char **why)
 		return -1;
 	}
 	elf = read_shape(fd, &shape);
-	close(fd);
 	c->kernel = COST_KERNEL_STACK + COST_TASK_OBJECTS;
 	if (elf == 0 && is_one_page(&shape)) {
+		/* Held to it by RLIMIT_DATA and RLIMIT_AS (spawn.c). */
 		c->one_page = 1;
 		c->user = shape.rw_memsz;
 		c->kernel += COST_PAGETABLE_CHAIN;
 		c->commit = shape.rw_memsz + COST_EXEC_STACK;
+		c->span = shape.span + COST_EXEC_STACK + COST_EXEC_VDSO;
+		(void)fstat(fd, &c->priced);
+		close(fd);
 		return 0;
 	}
+	close(fd);
 	c->user = budget > 0 ? budget : COST_FOREIGN_DEFAULT;
 	c->kernel += COST_FOREIGN_CHAINS * COST_PAGETABLE_CHAIN;
 	c->commit = c->user;
+	return 0;
+}
+
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/*
+ * Is the one-page program at PATH still within what COST charged? A file
+ * changed since is read again: 0 if it still fits (it is the priced one
+ * from then on), -1 if not. A file that cannot be read is left to the
+ * exec to report.
+ */
+int
+cost_still(const char *path, struct cost *c)
+{
+	struct elf_shape shape;
+	struct stat sb;
+	int fd, elf;
+
+	if (stat(path, &sb) == -1 || same_file(&sb, &c->priced))
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	elf = read_shape(fd, &shape);
+	if (fstat(fd, &sb) == -1)
+		elf = -1;
+	close(fd);
+	if (elf == -1 || !is_one_page(&shape) || shape.rw_memsz > c->user ||
+	    shape.span + COST_EXEC_STACK + COST_EXEC_VDSO > c->span)
+		return -1;
+	c->priced = sb;
 	return 0;
 }
