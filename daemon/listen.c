@@ -148,7 +148,7 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 
 	(void)revents;
 	for (i = 0; i < ACCEPT_BATCH && ev_is_active(io); i++) {
-		if (svc->nslots >= svc->conf->workers) {
+		if (svc->nslots >= service_workers(svc)) {
 			listen_full(st, svc);
 			return;
 		}
@@ -276,7 +276,7 @@ listen_resume(struct state *st, struct service *svc)
 {
 	struct listener *l = &svc->lis;
 
-	if (!l->full || l->fd == -1 || svc->nslots >= svc->conf->workers)
+	if (!l->full || l->fd == -1 || svc->nslots >= service_workers(svc))
 		return;
 	l->full = 0;
 	if (!ev_is_active(&l->pause))

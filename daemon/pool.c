@@ -68,7 +68,7 @@ pool_spawn(struct state *st, struct worker *w)
 	struct service *svc = w->svc;
 
 	worker_enter(st, w, W_WAIT);
-	if (pool_held(svc) > svc->conf->workers) {
+	if (pool_held(svc) > service_workers(svc)) {
 		worker_free(st, w);
 		return;
 	}
@@ -123,7 +123,7 @@ pool_fill(struct state *st, struct service *svc)
 {
 	struct worker *w;
 
-	while (pool_held(svc) < svc->conf->workers) {
+	while (pool_held(svc) < service_workers(svc)) {
 		if ((w = worker_new(st, svc)) == NULL)
 			return;
 		pool_due(st, w);
@@ -140,7 +140,7 @@ pool_respawn(struct state *st, struct worker *w, int retired)
 	struct service *svc = w->svc;
 	double delay;
 
-	if (retired || pool_held(svc) > svc->conf->workers)
+	if (retired || pool_held(svc) > service_workers(svc))
 		return 0;
 	delay = w->started + POOL_RESPAWN_S - ev_now(st->loop);
 	if (delay <= 0)
@@ -174,7 +174,7 @@ pool_shrink(struct state *st, struct service *svc)
 	struct retire r;
 
 	r.svc = svc;
-	r.n = pool_held(svc) - svc->conf->workers - (svc->nslots - svc->nlive);
+	r.n = pool_held(svc) - service_workers(svc) - (svc->nslots - svc->nlive);
 	if (r.n > 0)
 		table_walk(st, retire_one, &r);
 }

@@ -131,6 +131,9 @@ plan_service(struct state *st, struct svc_conf *sc, struct plan *p)
 	was = svc->conf->workers;
 	spawn_conf_free(st, svc->conf);
 	svc->conf = sc;
+	/* The plan reserved commit for all it granted: nothing is owed. */
+	svc->unbacked = 0;
+	ev_timer_stop(st->loop, &svc->recover);
 	listen_start(st, svc, p->fd);
 	if (sc->mode == MODE_POOL && sc->workers > was)
 		pool_fill(st, svc);

@@ -4,10 +4,12 @@
  * listener paused or resumed, the pool slot respawned or freed. A service
  * removed by a reload lingers until its last worker is reaped.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "capacity/ledger.h"
 #include "conf.h"
 #include "listen.h"
 #include "log.h"
@@ -16,6 +18,36 @@
 #include "spawn.h"
 #include "state.h"
 #include "worker.h"
+
+/*
+ * Take back, a worker at a time, the commit another process had taken;
+ * each worker backed again is admitted again.
+ */
+static void
+recover_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct service *svc = (struct service *)((char *)t -
+	    offsetof(struct service, recover));
+	struct state *st = ev_userdata(loop);
+	int back = 0;
+
+	(void)revents;
+	while (svc->unbacked > 0 &&
+	    ledger_give(&st->ledger, svc->conf->share.cost.commit) == 0) {
+		svc->unbacked--;
+		back++;
+	}
+	if (svc->unbacked == 0)
+		ev_timer_stop(loop, t);
+	if (back == 0)
+		return;
+	log_info("service '%s': commit back for %d workers, %d now",
+	    svc->conf->name, back, service_workers(svc));
+	if (svc->conf->mode == MODE_POOL)
+		pool_fill(st, svc);
+	else
+		listen_resume(st, svc);
+}
 
 struct service *
 service_new(struct svc_conf *sc)
@@ -27,6 +59,8 @@ service_new(struct svc_conf *sc)
 	svc->conf = sc;
 	svc->lis.fd = -1;
 	svc->lis.waiter = -1;
+	ev_init(&svc->recover, recover_cb);
+	svc->recover.repeat = RECOVER_S;
 	return svc;
 }
 
@@ -67,6 +101,7 @@ service_free(struct state *st, struct service *svc)
 			break;
 		}
 	listen_close(st, svc);
+	ev_timer_stop(st->loop, &svc->recover);
 	spawn_conf_free(st, svc->conf);
 	free(svc);
 }
@@ -145,6 +180,8 @@ service_worker_exited(struct state *st, struct worker *w,
 		st->counts.reaped++;
 	worker_enter(st, w, W_WAIT);
 	worker_uncharge(st, svc);
+	if (svc->unbacked > 0 && !ev_is_active(&svc->recover))
+		ev_timer_again(st->loop, &svc->recover);
 	if (svc->conf->mode == MODE_POOL && !svc->removed && !st->stopping &&
 	    pool_respawn(st, w, retired))
 		return;

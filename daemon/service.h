@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <stddef.h>
 
+#include "conf.h"
 #include "footprint.h"
 #include "listen.h"
 #include "log.h"
@@ -17,6 +18,7 @@ struct svc_conf;
 struct worker;
 
 #define SPAWN_BACKOFF_S	0.25	/* spawn mode: pause after a spawn failure */
+#define RECOVER_S	1.0	/* retry taking back commit that was taken */
 
 struct service {
 	struct service	*next;
@@ -28,9 +30,19 @@ struct service {
 	int		removed;	/* gone from the config, draining */
 	unsigned long	spawned;
 	unsigned long	failed;
+	int		unbacked;	/* workers whose commit another
+					   process took: not admitted */
+	ev_timer	recover;	/* retakes that commit, every second */
 	struct ratelimit spawn_warning;	/* spawn failures */
 	struct fp_sum	fp;		/* footprint_sum's last sums */
 };
+
+/* The workers svc may have now: its config's, less what is not backed. */
+static inline int
+service_workers(const struct service *svc)
+{
+	return svc->conf->workers - svc->unbacked;
+}
 
 struct service	*service_new(struct svc_conf *);
 struct service	*service_find(struct state *, const char *);

@@ -184,18 +184,19 @@ worker_exec_done(struct state *st, struct worker *w, int err,
 
 /*
  * Give a worker's commit back to the ledger. Under strict overcommit
- * another process may have taken it meanwhile: then the service is
- * promised one worker less, rather than a spawn failing later.
+ * another process may have taken it meanwhile: then the service admits
+ * one worker less until the commit is back (service.c retries), rather
+ * than a spawn failing later.
  */
 void
 worker_uncharge(struct state *st, struct service *svc)
 {
 	if (ledger_give(&st->ledger, svc->conf->share.cost.commit) == 0)
 		return;
-	if (svc->conf->workers > 0)
-		svc->conf->workers--;
-	log_warnx("service '%s': commit taken by another process, now %d "
-	    "workers", svc->conf->name, svc->conf->workers);
+	svc->unbacked++;
+	log_limited(&svc->spawn_warning, ev_now(st->loop), 0,
+	    "service '%s': commit taken by another process: %d workers "
+	    "until it is back", svc->conf->name, service_workers(svc));
 }
 
 /* TERM the worker's process group (CONT too, if stopped), KILL later. */

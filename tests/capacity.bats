@@ -210,3 +210,54 @@ EOF
 	assert_output --partial "myriad.conf:4:"
 	assert_output --partial "not a size"
 }
+
+@test "17.3 commit taken by another process while workers ran: the service admits them again once it is back" {
+	[ -w /proc/sys/vm/overcommit_memory ] || skip "vm.overcommit_memory not writable"
+	local committed
+	save_overcommit
+	PORT=$(free_port)
+	write_conf <<EOF
+[e]
+listen = 127.0.0.1:$PORT
+workers = 4
+exec = $W/echo
+EOF
+	DAEMON_CONF=$BATS_TEST_TMPDIR/myriad.conf
+	committed=$(awk '/^Committed_AS/ { print $2 }' /proc/meminfo)
+	echo $((committed + 64 * 1024)) >/proc/sys/vm/overcommit_kbytes
+	echo 2 >/proc/sys/vm/overcommit_memory
+	restart_daemon
+	# One process does it all, as nothing can fork while the commit is
+	# taken: hold 4 workers, take every byte of commit left, end the
+	# workers (the daemon cannot take their commit back), then give it
+	# back.
+	timeout 60 python3 -c '
+import mmap, socket, sys, time
+held = [socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    for i in range(4)]
+for s in held:
+	s.sendall(b"x\n")
+	s.recv(16)
+maps = [None] * 100000
+n = 0
+size = 1 << 30
+while size >= 4096 and n < len(maps):
+	try:
+		maps[n] = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE,
+		    prot=mmap.PROT_READ | mmap.PROT_WRITE)
+		n += 1
+	except OSError:
+		size //= 2
+for s in held:
+	s.close()
+time.sleep(1.5)
+maps = None
+print("released")
+' "$PORT" >"$BATS_TEST_TMPDIR/hog.out" 2>&1 3>&-
+	restore_overcommit
+	grep -q released "$BATS_TEST_TMPDIR/hog.out"
+	daemon_said "service 'e': commit taken by another process"
+	wait_for 10 daemon_said "service 'e': commit back for"
+	run socat -t 5 - "TCP:127.0.0.1:$PORT" <<<"back"
+	assert_output "back"
+}
