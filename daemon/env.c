@@ -11,7 +11,6 @@
 
 #include "conf.h"
 #include "env.h"
-#include "service.h"
 #include "spawn.h"
 
 struct env_buf {
@@ -70,12 +69,14 @@ env_ip(struct env_buf *e, const char *ip, const char *port,
 }
 
 /*
- * The environment for connection fd of svc, whose peer accept4 gave, in
- * spawn slot s: it lives as long as the slot's spawn.
+ * The environment for connection fd of sc, whose peer accept4 gave, in
+ * spawn slot s: it lives as long as the slot's spawn. connnum is
+ * TCPCONNNUM: its source's connections, this one included (as
+ * s6-tcpserver counts them).
  */
 char **
-env_build(struct spawn_slot *s, struct service *svc, int fd,
-    const struct sockaddr_storage *peer)
+env_build(struct spawn_slot *s, const struct svc_conf *sc, int fd,
+    const struct sockaddr_storage *peer, unsigned long connnum)
 {
 	struct env_buf e = { s, 0, 0 };
 	struct sockaddr_storage local;
@@ -98,10 +99,10 @@ env_build(struct spawn_slot *s, struct service *svc, int fd,
 		if (getsockname(fd, (struct sockaddr *)&local, &len) == 0)
 			env_ip(&e, "TCPLOCALIP", "TCPLOCALPORT", &local);
 		env_ip(&e, "TCPREMOTEIP", "TCPREMOTEPORT", peer);
-		env_number(&e, "TCPCONNNUM", (unsigned long)svc->nslots);
+		env_number(&e, "TCPCONNNUM", connnum);
 	}
-	for (i = 0; i < svc->conf->nenv; i++)
-		s->env[e.n++] = svc->conf->envp[i];
+	for (i = 0; i < sc->nenv; i++)
+		s->env[e.n++] = sc->envp[i];
 	s->env[e.n] = NULL;
 	return s->env;
 }

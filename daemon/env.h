@@ -7,10 +7,10 @@
 
 #include <sys/socket.h>
 
-struct service;
 struct spawn_slot;
+struct svc_conf;
 
-char		**env_build(struct spawn_slot *, struct service *, int,
-		    const struct sockaddr_storage *);
+char		**env_build(struct spawn_slot *, const struct svc_conf *, int,
+		    const struct sockaddr_storage *, unsigned long);
 
 #endif

@@ -126,10 +126,13 @@ static void
 accept_one(struct state *st, struct service *svc, int fd,
     const struct sockaddr_storage *peer)
 {
+	struct source_key key;
 	struct worker *w;
 
 	if ((w = worker_new(st, svc)) == NULL)
 		return;
+	if (source_key_of(&key, fd, peer) == 0)
+		w->source = source_take(&svc->sources, &key);
 	if (worker_start(st, w, fd, peer) == -1) {
 		worker_free(st, w);
 		listen_pause(st, svc, SPAWN_BACKOFF_S);

@@ -113,6 +113,16 @@ plan_make(struct state *st, struct conf *nc)
 	return plan;
 }
 
+/* A spawn-mode service counts its workers by source: room for each. */
+static void
+plan_sources(struct service *svc)
+{
+	if (svc->conf->mode == MODE_SPAWN &&
+	    source_reserve(&svc->sources, svc->conf->workers) == -1)
+		log_warn("service '%s': unable to count its workers by source",
+		    svc->conf->name);
+}
+
 static struct service *
 plan_service(struct state *st, struct svc_conf *sc, struct plan *p)
 {
@@ -121,6 +131,7 @@ plan_service(struct state *st, struct svc_conf *sc, struct plan *p)
 
 	if (svc == NULL) {
 		svc = service_new(sc);
+		plan_sources(svc);
 		listen_start(st, svc, p->fd);
 		if (sc->mode == MODE_POOL)
 			pool_fill(st, svc);
@@ -134,6 +145,7 @@ plan_service(struct state *st, struct svc_conf *sc, struct plan *p)
 	/* The plan reserved commit for all it granted: nothing is owed. */
 	svc->unbacked = 0;
 	ev_timer_stop(st->loop, &svc->recover);
+	plan_sources(svc);
 	listen_start(st, svc, p->fd);
 	if (sc->mode == MODE_POOL && sc->workers > was)
 		pool_fill(st, svc);

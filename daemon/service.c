@@ -102,6 +102,7 @@ service_free(struct state *st, struct service *svc)
 		}
 	listen_close(st, svc);
 	ev_timer_stop(st->loop, &svc->recover);
+	source_free(&svc->sources);
 	spawn_conf_free(st, svc->conf);
 	free(svc);
 }

@@ -12,6 +12,7 @@
 #include "footprint.h"
 #include "listen.h"
 #include "log.h"
+#include "source.h"
 
 struct state;
 struct svc_conf;
@@ -33,6 +34,7 @@ struct service {
 	int		unbacked;	/* workers whose commit another
 					   process took: not admitted */
 	ev_timer	recover;	/* retakes that commit, every second */
+	struct source_table sources;	/* spawn mode: workers per source */
 	struct ratelimit spawn_warning;	/* spawn failures */
 	struct fp_sum	fp;		/* footprint_sum's last sums */
 };

@@ -92,6 +92,7 @@ void
 worker_free(struct state *st, struct worker *w)
 {
 	ev_timer_stop(st->loop, &w->timer);
+	source_put(&w->svc->sources, w->source);
 	w->svc->nslots--;
 	table_put(st, w);
 }
@@ -144,7 +145,8 @@ worker_start(struct state *st, struct worker *w, int fd,
 	}
 	w->started = ev_now(st->loop);
 	ledger_take(&st->ledger, svc->conf->share.cost.commit);
-	s->envp = peer ? env_build(s, svc, fd, peer) : svc->conf->envp;
+	s->envp = peer ? env_build(s, svc->conf, fd, peer,
+	    source_count(&svc->sources, w->source)) : svc->conf->envp;
 	pid = spawn_start(st, s, w, svc->conf, fd, svc->conf->mode ==
 	    MODE_POOL ? svc->lis.waiter : -1);
 	if (pid == -1) {

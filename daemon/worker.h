@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <ev.h>
 
 #include "footprint.h"
@@ -64,6 +65,7 @@ struct worker {
 	ev_tstamp	retired;	/* when told to retire */
 	pid_t		pid;		/* from SPAWNING on: not reaped yet */
 	unsigned	retire_fds;	/* digest of its fds when idle */
+	uint32_t	source;		/* spawn mode: 1 + its source's entry */
 	unsigned char	state;		/* enum wstate */
 	unsigned char	spawn_slot;	/* 1 + its spawn slot: in the daemon's
 					   memory still (spawn.c) */

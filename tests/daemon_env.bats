@@ -84,7 +84,7 @@ UNIXREMOTEPID=$client
 UNIXREMOTEUID=$(id -u)"
 }
 
-@test "TCPCONNNUM counts the service's connections, this one included" {
+@test "17.12 TCPCONNNUM counts its source's connections, this one included, as s6-tcpserver does" {
 	local port
 	port=$(free_port)
 	start_daemon <<EOF
@@ -96,6 +96,10 @@ EOF
 	wait_for 5 has_workers "$DAEMON_PID" 2
 	run printenv_via "TCP:127.0.0.1:$port"
 	assert_line "TCPCONNNUM=3"
+	# another source has its own count
+	run printenv_via "TCP:127.0.0.1:$port,bind=127.0.0.2"
+	assert_line "TCPREMOTEIP=127.0.0.2"
+	assert_line "TCPCONNNUM=1"
 	kill_group "$HOLD_PGID"
 	wait_for 5 has_workers "$DAEMON_PID" 0
 	run printenv_via "TCP:127.0.0.1:$port"
