@@ -87,6 +87,7 @@ child_main(void *arg)
 	(void)raw_syscall3(SYS_futex, &s->phase, FUTEX_WAKE, 1);
 	if ((r = raw_syscall2(SYS_dup2, s->fd, 0)) < 0 ||
 	    (r = raw_syscall2(SYS_dup2, s->pool ? NULL_FD : s->fd, 1)) < 0 ||
+	    (r = raw_syscall2(SYS_dup2, s->efd, 2)) < 0 ||
 	    (s->waiter && (r = raw_syscall2(SYS_dup2, s->wfd, CHILD_WAIT_FD))
 	    < 0) || (r = raw_syscall3(SYS_close_range, s->waiter ?
 	    CHILD_WAIT_FD + 1 : CHILD_WAIT_FD, ~0U, 0)) < 0)

@@ -17,12 +17,12 @@
 
 enum key {
 	KEY_LISTEN, KEY_MODE, KEY_EXEC, KEY_WORKERS, KEY_USER, KEY_GROUP,
-	KEY_ENV, KEY_TIMEOUT, KEY_MEMORY, KEY_NOFILE, KEY_COUNT
+	KEY_ENV, KEY_TIMEOUT, KEY_MEMORY, KEY_NOFILE, KEY_STDERR, KEY_COUNT
 };
 
 static const char *const key_names[KEY_COUNT] = {
 	"listen", "mode", "exec", "workers", "user", "group", "env", "timeout",
-	"memory", "rlimit_nofile"
+	"memory", "rlimit_nofile", "stderr"
 };
 
 #define DEFAULT_WORKERS	40
@@ -282,6 +282,18 @@ count_set(int *out, const char *value, double min, double max)
 }
 
 static const char *
+stderr_set(struct svc_conf *sc, const char *value)
+{
+	if (strcmp(value, "log") == 0)
+		sc->stderr_null = 0;
+	else if (strcmp(value, "null") == 0)
+		sc->stderr_null = 1;
+	else
+		return "expected log or null";
+	return NULL;
+}
+
+static const char *
 key_set(struct parse *p, struct svc_conf *sc, int k, const char *value)
 {
 	switch (k) {
@@ -304,6 +316,8 @@ key_set(struct parse *p, struct svc_conf *sc, int k, const char *value)
 		return conf_value_env(sc, value);
 	case KEY_MEMORY:
 		return conf_value_size(&sc->memory, value);
+	case KEY_STDERR:
+		return stderr_set(sc, value);
 	default:
 		return conf_value_number(&sc->timeout, value, 0, TIMEOUT_MAX);
 	}

@@ -45,6 +45,7 @@ struct svc_conf {
 	size_t		envlen;
 	char		*envp[ENV_MAX + 1];
 	int		nenv;
+	int		stderr_null;	/* stderr = null: fd 2 is /dev/null */
 	int		exec_line;	/* of the exec key */
 	char		user[NAME_MAX_LEN];	/* the user's name, if given */
 	int		set_uid;	/* user given */

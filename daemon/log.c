@@ -1,9 +1,13 @@
 /*
  * log.c - one line per message on stderr, "myriadd: [LEVEL: ]TEXT[: ERRNO]",
- * written with a single write so lines from workers never interleave, and
- * the rate limit of warnings that a fault can repeat thousands of times.
+ * written with a single write that never waits for the reader, and the
+ * rate limit of warnings that a fault can repeat thousands of times.
+ * Workers do not share this fd: their stderr comes through workerlog.c.
  */
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,13 +18,61 @@
 
 #define LOG_LINE_MAX 1024
 
-/* Constant after start: set once by log_init from -d. */
+/*
+ * Constant after start, set once by log_init: -d, and where lines go. A
+ * pipe or terminal is opened again, non-blocking, so that a reader that
+ * stalls costs lines, never the loop (O_NONBLOCK on fd 2 itself would
+ * change it for whoever shares it); a socket is sent to without waiting;
+ * a file never waits on a reader.
+ */
 static int log_debugging;
+static int log_fd = STDERR_FILENO;
+static int log_socket;
+static long log_lost;	/* lines the reader had no room for */
 
 void
 log_init(int debug)
 {
+	struct stat sb;
+	int fd;
+
 	log_debugging = debug;
+	if (fstat(STDERR_FILENO, &sb) == -1 || S_ISREG(sb.st_mode))
+		return;
+	if (S_ISSOCK(sb.st_mode)) {
+		log_socket = 1;
+		return;
+	}
+	if ((fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) != -1)
+		log_fd = fd;
+}
+
+static ssize_t
+log_put(const char *line, size_t n)
+{
+	if (log_socket)
+		return send(STDERR_FILENO, line, n, MSG_DONTWAIT |
+		    MSG_NOSIGNAL);
+	return write(log_fd, line, n);
+}
+
+/* One line, whole or not at all; first the count of those lost, if any. */
+static void
+log_write(const char *line, size_t n)
+{
+	char lost[80];
+	int err = errno, r;
+
+	if (log_lost) {
+		r = snprintf(lost, sizeof(lost), "myriadd: warning: %ld log "
+		    "lines lost: the log's reader was full\n", log_lost);
+		if (r > 0 && log_put(lost, (size_t)r) == r)
+			log_lost = 0;
+	}
+	if (log_lost || log_put(line, n) != (ssize_t)n)
+		log_lost++;
+	errno = err;
 }
 
 /* Append what snprintf wrote to a line of n bytes so far, cut to fit. */
@@ -50,7 +102,7 @@ log_emit_more(const char *level, int err, long more, const char *fmt,
 		n = line_grow(n, snprintf(line + n, sizeof(line) - n,
 		    " (%ld more since the last line)", more), sizeof(line));
 	line[n++] = '\n';
-	(void)write(STDERR_FILENO, line, n);
+	log_write(line, n);
 }
 
 static void
@@ -140,7 +192,7 @@ log_raw(const char *fmt, ...)
 	if ((size_t)r > sizeof(line) - 2)
 		r = sizeof(line) - 2;
 	line[r++] = '\n';
-	(void)write(STDERR_FILENO, line, (size_t)r);
+	log_write(line, (size_t)r);
 }
 
 void

@@ -22,6 +22,7 @@
 #include "state.h"
 #include "table.h"
 #include "timer.h"
+#include "workerlog.h"
 
 struct plan {
 	struct service	*keep;	/* service carried over, new conf */
@@ -113,10 +114,14 @@ plan_make(struct state *st, struct conf *nc)
 	return plan;
 }
 
-/* A spawn-mode service counts its workers by source: room for each. */
+/*
+ * A spawn-mode service counts its workers by source: room for each; and
+ * every service has its workers' stderr socket, unless it is null.
+ */
 static void
-plan_sources(struct service *svc)
+plan_sources(struct state *st, struct service *svc)
 {
+	workerlog_open(st, svc);
 	if (svc->conf->mode == MODE_SPAWN &&
 	    source_reserve(&svc->sources, svc->conf->workers) == -1)
 		log_warn("service '%s': unable to count its workers by source",
@@ -131,7 +136,7 @@ plan_service(struct state *st, struct svc_conf *sc, struct plan *p)
 
 	if (svc == NULL) {
 		svc = service_new(sc);
-		plan_sources(svc);
+		plan_sources(st, svc);
 		listen_start(st, svc, p->fd);
 		if (sc->mode == MODE_POOL)
 			pool_fill(st, svc);
@@ -145,7 +150,7 @@ plan_service(struct state *st, struct svc_conf *sc, struct plan *p)
 	/* The plan reserved commit for all it granted: nothing is owed. */
 	svc->unbacked = 0;
 	ev_timer_stop(st->loop, &svc->recover);
-	plan_sources(svc);
+	plan_sources(st, svc);
 	listen_start(st, svc, p->fd);
 	if (sc->mode == MODE_POOL && sc->workers > was)
 		pool_fill(st, svc);

@@ -60,6 +60,7 @@ service_new(struct svc_conf *sc)
 	svc->lis.fd = -1;
 	svc->lis.waiter = -1;
 	ev_init(&svc->recover, recover_cb);
+	workerlog_init(&svc->log);
 	svc->recover.repeat = RECOVER_S;
 	return svc;
 }
@@ -103,6 +104,7 @@ service_free(struct state *st, struct service *svc)
 	listen_close(st, svc);
 	ev_timer_stop(st->loop, &svc->recover);
 	source_free(&svc->sources);
+	workerlog_close(st, svc);
 	spawn_conf_free(st, svc->conf);
 	free(svc);
 }

@@ -13,6 +13,7 @@
 #include "listen.h"
 #include "log.h"
 #include "source.h"
+#include "workerlog.h"
 
 struct state;
 struct svc_conf;
@@ -35,6 +36,7 @@ struct service {
 					   process took: not admitted */
 	ev_timer	recover;	/* retakes that commit, every second */
 	struct source_table sources;	/* spawn mode: workers per source */
+	struct workerlog log;		/* its workers' stderr */
 	struct ratelimit spawn_warning;	/* spawn failures */
 	struct fp_sum	fp;		/* footprint_sum's last sums */
 };

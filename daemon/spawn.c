@@ -66,6 +66,7 @@ spawn_init(struct state *st, void (*done)(struct state *, struct worker *,
 		s->stack_top[-1] = 0;
 		s->fd = HANDOVER_FD + i;
 		s->wfd = WAITER_FD + i;
+		s->efd = STDERR_FD + i;
 		s->parent = st->pid;
 	}
 	ev_prepare_init(&sp->release, release_cb);
@@ -81,6 +82,7 @@ slot_release(struct spawn_slot *s)
 	(void)dup2(NULL_FD, s->fd);
 	if (s->waiter)
 		(void)dup2(NULL_FD, s->wfd);
+	(void)dup2(NULL_FD, s->efd);
 	s->held = 0;
 }
 
@@ -322,7 +324,7 @@ slot_limits(struct state *st, struct spawn_slot *s, const struct svc_conf *sc)
  */
 pid_t
 spawn_start(struct state *st, struct spawn_slot *s, struct worker *w,
-    const struct svc_conf *sc, int fd, int waiter)
+    const struct svc_conf *sc, const struct spawn_fds *fds)
 {
 	sigset_t all, old;
 	pid_t pid;
@@ -334,14 +336,16 @@ spawn_start(struct state *st, struct spawn_slot *s, struct worker *w,
 	s->step = NULL;
 	s->killed = 0;
 	slot_limits(st, s, sc);
-	if (dup2(fd, s->fd) == -1 ||
-	    (waiter != -1 && dup2(waiter, s->wfd) == -1)) {
+	if (dup2(fds->conn, s->fd) == -1 || (fds->waiter != -1 &&
+	    dup2(fds->waiter, s->wfd) == -1) ||
+	    dup2(fds->err != -1 ? fds->err : NULL_FD, s->efd) == -1) {
 		err = errno;
 		(void)dup2(NULL_FD, s->fd);
+		(void)dup2(NULL_FD, s->wfd);
 		errno = err;
 		return -1;
 	}
-	s->waiter = waiter != -1;
+	s->waiter = fds->waiter != -1;
 	s->phase = SLOT_CLONED;
 	/* No handler may run in the child on the daemon's memory. */
 	sigfillset(&all);

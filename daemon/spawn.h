@@ -23,7 +23,8 @@ struct worker;
 #define SPAWN_SLOTS	16	/* spawns in flight: cloned, not yet exec'd */
 #define HANDOVER_FD	3	/* fds 3 to 3 + SPAWN_SLOTS - 1: one a slot */
 #define WAITER_FD	(HANDOVER_FD + SPAWN_SLOTS)	/* the same, fd 3 */
-#define NULL_FD		(WAITER_FD + SPAWN_SLOTS)	/* /dev/null */
+#define STDERR_FD	(WAITER_FD + SPAWN_SLOTS)	/* the same, fd 2 */
+#define NULL_FD		(STDERR_FD + SPAWN_SLOTS)	/* /dev/null */
 #define CHILD_WAIT_FD	3	/* lib/rt's RT_WAIT_FD */
 #define UCSPI_BYTES	512	/* the UCSPI variables of one connection */
 
@@ -54,6 +55,8 @@ struct spawn_slot {
 	int		fd;
 	/* WAITER_FD + index: its fd 3, if waiter */
 	int		wfd;
+	/* STDERR_FD + index: its fd 2 */
+	int		efd;
 	int		waiter;		/* pass the listener's waiter as fd 3 */
 	/* fd, wfd still the daemon's references */
 	int		held;
@@ -103,8 +106,16 @@ enum spawn_wait { SPAWN_POLL, SPAWN_RELEASE };
 int		 spawn_init(struct state *, void (*)(struct state *,
 		    struct worker *, int, const char *));
 struct spawn_slot *spawn_slot(struct state *);
+/* What a worker's fds 0 (and 1), 2 and 3 are made of; -1: none. */
+struct spawn_fds {
+	int		conn;		/* the connection, or a pool's listener */
+	int		waiter;		/* a one-page pool's waiter, as fd 3 */
+	int		err;		/* its stderr: the service's log socket */
+};
+
 pid_t		 spawn_start(struct state *, struct spawn_slot *,
-		    struct worker *, const struct svc_conf *, int, int);
+		    struct worker *, const struct svc_conf *,
+		    const struct spawn_fds *);
 void		 spawn_collect(struct state *, enum spawn_wait);
 void		 spawn_settle(struct state *, struct worker *);
 void		 spawn_conf_free(struct state *, struct svc_conf *);

@@ -133,6 +133,7 @@ worker_start(struct state *st, struct worker *w, int fd,
     const struct sockaddr_storage *peer)
 {
 	struct service *svc = w->svc;
+	struct spawn_fds fds;
 	struct spawn_slot *s;
 	pid_t pid;
 
@@ -147,8 +148,10 @@ worker_start(struct state *st, struct worker *w, int fd,
 	ledger_take(&st->ledger, svc->conf->share.cost.commit);
 	s->envp = peer ? env_build(s, svc->conf, fd, peer,
 	    source_count(&svc->sources, w->source)) : svc->conf->envp;
-	pid = spawn_start(st, s, w, svc->conf, fd, svc->conf->mode ==
-	    MODE_POOL ? svc->lis.waiter : -1);
+	fds.conn = fd;
+	fds.waiter = svc->conf->mode == MODE_POOL ? svc->lis.waiter : -1;
+	fds.err = svc->conf->stderr_null ? -1 : svc->log.peer;
+	pid = spawn_start(st, s, w, svc->conf, &fds);
 	if (pid == -1) {
 		worker_failed(st, svc, "clone", errno);
 		worker_uncharge(st, svc);
