@@ -65,6 +65,35 @@ name_valid(const char *s)
 	return n > 0 && n < NAME_MAX_LEN;
 }
 
+/*
+ * With both keys, in either order, the group takes the place of the
+ * user's primary group among its groups too; a group alone is the only
+ * group.
+ */
+static void
+credentials_finish(struct svc_conf *sc)
+{
+	int i, n = 0;
+
+	if (!sc->set_uid) {
+		if (sc->set_gid) {
+			sc->groups[0] = sc->gid;
+			sc->ngroups = 1;
+		}
+		return;
+	}
+	if (!sc->set_gid)
+		sc->gid = sc->user_gid;
+	sc->set_gid = 1;
+	/* getgrouplist put user_gid in: n + 1 fits. */
+	for (i = 0; i < sc->ngroups; i++)
+		if (sc->groups[i] != sc->user_gid && sc->groups[i] != sc->gid)
+			sc->groups[n++] = sc->groups[i];
+	memmove(sc->groups + 1, sc->groups, sizeof(gid_t) * (size_t)n);
+	sc->groups[0] = sc->gid;
+	sc->ngroups = n + 1;
+}
+
 /* The checks a section needs once all its keys are known. */
 static void
 section_finish(struct parse *p, struct svc_conf *sc)
@@ -90,10 +119,7 @@ section_finish(struct parse *p, struct svc_conf *sc)
 			    "'%s' does", sc->name, sc->listen.text,
 			    c->svc[i]->name);
 		}
-	if (sc->set_gid && sc->ngroups == 0) {
-		sc->groups[0] = sc->gid;
-		sc->ngroups = 1;
-	}
+	credentials_finish(sc);
 }
 
 static void

@@ -48,6 +48,7 @@ struct svc_conf {
 	int		set_gid;	/* user or group given */
 	uid_t		uid;
 	gid_t		gid;
+	gid_t		user_gid;	/* the user's primary group */
 	gid_t		groups[GROUPS_MAX];
 	int		ngroups;
 	/* memory key: a foreign worker's budget */

@@ -231,10 +231,7 @@ conf_value_user(struct svc_conf *sc, const char *s)
 		return "no such user";
 	sc->uid = pw->pw_uid;
 	sc->set_uid = 1;
-	if (sc->set_gid != 2) {
-		sc->gid = pw->pw_gid;
-		sc->set_gid = 1;
-	}
+	sc->user_gid = pw->pw_gid;
 	sc->ngroups = GROUPS_MAX;
 	if (getgrouplist(pw->pw_name, pw->pw_gid, sc->groups,
 	    &sc->ngroups) == -1)
@@ -253,7 +250,7 @@ conf_value_group(struct svc_conf *sc, const char *s)
 	if (gr == NULL)
 		return "no such group";
 	sc->gid = gr->gr_gid;
-	sc->set_gid = 2;
+	sc->set_gid = 1;
 	return NULL;
 }
 
