@@ -369,22 +369,25 @@ conf_new(const char *path, const char *abs)
 }
 
 /*
- * Parse the file at abs (path as the user gave it, for messages). Returns
- * the new configuration, or NULL after logging "FILE:LINE: message".
+ * Parse the file at abs (path as the user gave it, for messages). abs is
+ * resolved here, at every load: a symbolic link flipped since the last
+ * one is followed, and exec paths are relative to where it leads now.
+ * Returns the new configuration, or NULL after logging "FILE:LINE:
+ * message".
  */
 struct conf *
 conf_load(const char *path, const char *abs)
 {
 	struct parse p;
+	char real[PATH_MAX];
 	int r;
 
 	memset(&p, 0, sizeof(p));
-	p.conf = conf_new(path, abs);
-	if ((p.f = fopen(abs, "r")) == NULL) {
+	if (realpath(abs, real) == NULL || (p.f = fopen(real, "r")) == NULL) {
 		log_raw("%s: %s", path, strerror(errno));
-		conf_free(p.conf);
 		return NULL;
 	}
+	p.conf = conf_new(path, real);
 	r = ini_parse_stream(conf_read, &p, conf_handler, &p);
 	if (r == -2)
 		fatalx("%s: no memory to parse it", path);

@@ -221,6 +221,7 @@ reload_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		return;
 	st->reloader.last = ev_now(loop);
 	log_info("reloading %s", st->conf->path);
+	/* Resolved anew: a symbolic link flipped since is followed. */
 	if ((nc = conf_load(st->conf->path, st->conf_abs)) == NULL ||
 	    reload_apply(st, nc) == -1) {
 		conf_free(nc);

@@ -89,3 +89,40 @@ EOF
 @test "item 7: group replaces the user's primary group (group first)" {
 	creds_check group
 }
+
+@test "item 6: SIGHUP follows a flipped symlinked config; its relative exec resolves in the new directory" {
+	local pa pb a=$BATS_TEST_TMPDIR/a b=$BATS_TEST_TMPDIR/b pid
+	pa=$(free_port)
+	pb=$(free_port)
+	while [ "$pb" = "$pa" ]; do pb=$(free_port); done
+	mkdir "$a" "$b"
+	cp "$W/echo" "$a/prog"
+	cp "$W/echo" "$b/prog"
+	write_conf "$a/myriad.conf" <<EOF
+[in-a]
+listen = 127.0.0.1:$pa
+exec = prog
+EOF
+	write_conf "$b/myriad.conf" <<EOF
+[in-b]
+listen = 127.0.0.1:$pb
+mode = pool
+workers = 1
+exec = prog
+EOF
+	ln -s "$a/myriad.conf" "$BATS_TEST_TMPDIR/current.conf"
+	DAEMON_CONF=$BATS_TEST_TMPDIR/current.conf restart_daemon
+	run socat -t 5 - "TCP:127.0.0.1:$pa" <<<"from a"
+	assert_output "from a"
+	# flip the link atomically, as a deployment does
+	ln -s "$b/myriad.conf" "$BATS_TEST_TMPDIR/next.conf"
+	mv -T "$BATS_TEST_TMPDIR/next.conf" "$BATS_TEST_TMPDIR/current.conf"
+	kill -HUP "$DAEMON_PID"
+	wait_for 10 daemon_said 'myriadd: reloaded: in-b'
+	run socat -t 5 - "TCP:127.0.0.1:$pb" <<<"from b"
+	assert_output "from b"
+	refute listening "$pa"
+	wait_for 5 has_workers "$DAEMON_PID" 1
+	pid=$(workers_of "$DAEMON_PID")
+	[ "$(readlink "/proc/$pid/exe")" = "$b/prog" ]
+}
