@@ -17,15 +17,19 @@
 
 enum key {
 	KEY_LISTEN, KEY_MODE, KEY_EXEC, KEY_WORKERS, KEY_USER, KEY_GROUP,
-	KEY_ENV, KEY_TIMEOUT, KEY_MEMORY, KEY_COUNT
+	KEY_ENV, KEY_TIMEOUT, KEY_MEMORY,
+	KEY_CHDIR, KEY_UMASK,
+	KEY_COUNT
 };
 
 static const char *const key_names[KEY_COUNT] = {
 	"listen", "mode", "exec", "workers", "user", "group", "env", "timeout",
-	"memory"
+	"memory",
+	"chdir", "umask"
 };
 
 #define DEFAULT_WORKERS	40
+#define DEFAULT_UMASK	022
 #define DEFAULT_GRACE	5.0
 #define GRACE_MAX	3600.0
 #define TIMEOUT_MAX	31536000.0
@@ -157,6 +161,8 @@ section_open(struct parse *p, const char *name)
 	sc->line = p->line;
 	sc->mode = MODE_SPAWN;
 	sc->workers = DEFAULT_WORKERS;
+	memcpy(sc->workdir, "/", 2);
+	sc->cmask = DEFAULT_UMASK;
 	c->svc[c->nsvc++] = sc;
 	p->cur = sc;
 }
@@ -312,6 +318,10 @@ key_set(struct parse *p, struct svc_conf *sc, int k, const char *value)
 		return conf_value_env(sc, value);
 	case KEY_MEMORY:
 		return conf_value_size(&sc->memory, value);
+	case KEY_CHDIR:
+		return conf_value_chdir(sc, p->conf->dir, value);
+	case KEY_UMASK:
+		return conf_value_umask(&sc->cmask, value);
 	default:
 		return conf_value_number(&sc->timeout, value, 0, TIMEOUT_MAX);
 	}

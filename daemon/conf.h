@@ -51,6 +51,8 @@ struct svc_conf {
 	gid_t		user_gid;	/* the user's primary group */
 	gid_t		groups[GROUPS_MAX];
 	int		ngroups;
+	char		workdir[PATH_MAX];	/* chdir key, resolved */
+	mode_t		cmask;		/* umask key */
 	/* memory key: a foreign worker's budget */
 	long long	memory;
 	/* its ledger share; workers = granted */
@@ -79,6 +81,9 @@ const char	*conf_value_exec(struct svc_conf *, const char *, const char *);
 const char	*conf_value_user(struct svc_conf *, const char *);
 const char	*conf_value_group(struct svc_conf *, const char *);
 const char	*conf_value_env(struct svc_conf *, const char *);
+const char	*conf_value_chdir(struct svc_conf *, const char *,
+		    const char *);
+const char	*conf_value_umask(mode_t *, const char *);
 const char	*conf_value_number(double *, const char *, double, double);
 const char	*conf_value_size(long long *, const char *);
 

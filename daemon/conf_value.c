@@ -284,3 +284,41 @@ conf_value_env(struct svc_conf *sc, const char *s)
 	sc->envlen += n;
 	return NULL;
 }
+
+/* The workers' working directory: absolute, or relative to dir. */
+const char *
+conf_value_chdir(struct svc_conf *sc, const char *dir, const char *s)
+{
+	struct stat sb;
+	int n;
+
+	if (s[0] == '/')
+		n = snprintf(sc->workdir, sizeof(sc->workdir), "%s", s);
+	else
+		n = snprintf(sc->workdir, sizeof(sc->workdir), "%s/%s", dir,
+		    s);
+	if (n < 0 || (size_t)n >= sizeof(sc->workdir))
+		return "path too long";
+	if (stat(sc->workdir, &sb) == -1)
+		return strerror(errno);
+	if (!S_ISDIR(sb.st_mode))
+		return "not a directory";
+	return NULL;
+}
+
+/* An octal mask as umask(1) takes it: 1 to 4 digits, at most 0777. */
+const char *
+conf_value_umask(mode_t *out, const char *s)
+{
+	size_t n = strspn(s, "01234567");
+	char *end;
+	long m;
+
+	if (n == 0 || n > 4 || s[n] != '\0')
+		return "expected an octal mask, 0 to 0777";
+	m = strtol(s, &end, 8);
+	if (m > 0777)
+		return "expected an octal mask, 0 to 0777";
+	*out = (mode_t)m;
+	return NULL;
+}
