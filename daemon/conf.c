@@ -18,18 +18,20 @@
 enum key {
 	KEY_LISTEN, KEY_MODE, KEY_EXEC, KEY_WORKERS, KEY_USER, KEY_GROUP,
 	KEY_ENV, KEY_TIMEOUT, KEY_MEMORY,
-	KEY_CHDIR, KEY_UMASK,
+	KEY_CHDIR, KEY_UMASK, KEY_SOCKET_MODE, KEY_SOCKET_OWNER,
+	KEY_SOCKET_GROUP,
 	KEY_COUNT
 };
 
 static const char *const key_names[KEY_COUNT] = {
 	"listen", "mode", "exec", "workers", "user", "group", "env", "timeout",
 	"memory",
-	"chdir", "umask"
+	"chdir", "umask", "socket_mode", "socket_owner", "socket_group"
 };
 
 #define DEFAULT_WORKERS	40
 #define DEFAULT_UMASK	022
+#define DEFAULT_SOCKET_MODE 0600
 #define DEFAULT_GRACE	5.0
 #define GRACE_MAX	3600.0
 #define TIMEOUT_MAX	31536000.0
@@ -123,6 +125,14 @@ section_finish(struct parse *p, struct svc_conf *sc)
 			    "'%s' does", sc->name, sc->listen.text,
 			    c->svc[i]->name);
 		}
+	if (sc->sock_line && sc->listen.ss.ss_family != AF_UNIX) {
+		p->line = sc->sock_line;
+		parse_error(p, "service '%s': '%s' applies to UNIX socket "
+		    "listeners only", sc->name, sc->sock_key);
+	}
+	sc->listen.mode = sc->sock_mode;
+	sc->listen.uid = sc->sock_uid;
+	sc->listen.gid = sc->sock_gid;
 	credentials_finish(sc);
 }
 
@@ -163,6 +173,9 @@ section_open(struct parse *p, const char *name)
 	sc->workers = DEFAULT_WORKERS;
 	memcpy(sc->workdir, "/", 2);
 	sc->cmask = DEFAULT_UMASK;
+	sc->sock_mode = DEFAULT_SOCKET_MODE;
+	sc->sock_uid = (uid_t)-1;
+	sc->sock_gid = (gid_t)-1;
 	c->svc[c->nsvc++] = sc;
 	p->cur = sc;
 }
@@ -321,7 +334,13 @@ key_set(struct parse *p, struct svc_conf *sc, int k, const char *value)
 	case KEY_CHDIR:
 		return conf_value_chdir(sc, p->conf->dir, value);
 	case KEY_UMASK:
-		return conf_value_umask(&sc->cmask, value);
+		return conf_value_mode(&sc->cmask, value);
+	case KEY_SOCKET_MODE:
+		return conf_value_mode(&sc->sock_mode, value);
+	case KEY_SOCKET_OWNER:
+		return conf_value_owner(&sc->sock_uid, value);
+	case KEY_SOCKET_GROUP:
+		return conf_value_owner_group(&sc->sock_gid, value);
 	default:
 		return conf_value_number(&sc->timeout, value, 0, TIMEOUT_MAX);
 	}
@@ -360,6 +379,10 @@ conf_handler(void *user, const char *section, const char *name,
 		parse_error(p, "service '%s': %s '%s': %s", sc->name, name, v,
 		    err);
 	sc->seen |= k < KEY_COUNT ? 1U << k : 0;
+	if (k >= KEY_SOCKET_MODE && k < KEY_COUNT && sc->sock_line == 0) {
+		sc->sock_line = p->line;
+		sc->sock_key = key_names[k];
+	}
 	return p->errline == 0;
 }
 

@@ -27,6 +27,9 @@ struct addr {
 	socklen_t	len;		/* of ss as bound */
 	int		dual;		/* *:PORT, v6 socket taking v4 too */
 	char		text[ADDR_TEXT_MAX];	/* as written in the config */
+	mode_t		mode;		/* UNIX: the socket file's mode */
+	uid_t		uid;		/* its owner; -1: the daemon's */
+	gid_t		gid;		/* its group; -1: the daemon's */
 };
 
 struct svc_conf {
@@ -53,6 +56,12 @@ struct svc_conf {
 	int		ngroups;
 	char		workdir[PATH_MAX];	/* chdir key, resolved */
 	mode_t		cmask;		/* umask key */
+	/* socket_* keys, given to listen once the section is read */
+	mode_t		sock_mode;
+	uid_t		sock_uid;
+	gid_t		sock_gid;
+	int		sock_line;	/* of the first of them, 0 none */
+	const char	*sock_key;	/* its name */
 	/* memory key: a foreign worker's budget */
 	long long	memory;
 	/* its ledger share; workers = granted */
@@ -83,7 +92,9 @@ const char	*conf_value_group(struct svc_conf *, const char *);
 const char	*conf_value_env(struct svc_conf *, const char *);
 const char	*conf_value_chdir(struct svc_conf *, const char *,
 		    const char *);
-const char	*conf_value_umask(mode_t *, const char *);
+const char	*conf_value_mode(mode_t *, const char *);
+const char	*conf_value_owner(uid_t *, const char *);
+const char	*conf_value_owner_group(gid_t *, const char *);
 const char	*conf_value_number(double *, const char *, double, double);
 const char	*conf_value_size(long long *, const char *);
 

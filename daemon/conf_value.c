@@ -219,15 +219,34 @@ numeric_id(const char *s)
 	return *end == '\0' ? id : -1;
 }
 
-const char *
-conf_value_user(struct svc_conf *sc, const char *s)
+static struct passwd *
+user_find(const char *s)
 {
 	struct passwd *pw;
 	long id;
 
 	if ((pw = getpwnam(s)) == NULL && (id = numeric_id(s)) >= 0)
 		pw = getpwuid((uid_t)id);
-	if (pw == NULL)
+	return pw;
+}
+
+static struct group *
+group_find(const char *s)
+{
+	struct group *gr;
+	long id;
+
+	if ((gr = getgrnam(s)) == NULL && (id = numeric_id(s)) >= 0)
+		gr = getgrgid((gid_t)id);
+	return gr;
+}
+
+const char *
+conf_value_user(struct svc_conf *sc, const char *s)
+{
+	struct passwd *pw;
+
+	if ((pw = user_find(s)) == NULL)
 		return "no such user";
 	sc->uid = pw->pw_uid;
 	sc->set_uid = 1;
@@ -243,14 +262,34 @@ const char *
 conf_value_group(struct svc_conf *sc, const char *s)
 {
 	struct group *gr;
-	long id;
 
-	if ((gr = getgrnam(s)) == NULL && (id = numeric_id(s)) >= 0)
-		gr = getgrgid((gid_t)id);
-	if (gr == NULL)
+	if ((gr = group_find(s)) == NULL)
 		return "no such group";
 	sc->gid = gr->gr_gid;
 	sc->set_gid = 1;
+	return NULL;
+}
+
+/* A file's owner: a user's uid, without its groups. */
+const char *
+conf_value_owner(uid_t *out, const char *s)
+{
+	struct passwd *pw;
+
+	if ((pw = user_find(s)) == NULL)
+		return "no such user";
+	*out = pw->pw_uid;
+	return NULL;
+}
+
+const char *
+conf_value_owner_group(gid_t *out, const char *s)
+{
+	struct group *gr;
+
+	if ((gr = group_find(s)) == NULL)
+		return "no such group";
+	*out = gr->gr_gid;
 	return NULL;
 }
 
@@ -306,19 +345,16 @@ conf_value_chdir(struct svc_conf *sc, const char *dir, const char *s)
 	return NULL;
 }
 
-/* An octal mask as umask(1) takes it: 1 to 4 digits, at most 0777. */
+/* An octal mode or mask, as chmod(1) and umask(1) take it: 0 to 0777. */
 const char *
-conf_value_umask(mode_t *out, const char *s)
+conf_value_mode(mode_t *out, const char *s)
 {
 	size_t n = strspn(s, "01234567");
-	char *end;
 	long m;
 
-	if (n == 0 || n > 4 || s[n] != '\0')
-		return "expected an octal mask, 0 to 0777";
-	m = strtol(s, &end, 8);
-	if (m > 0777)
-		return "expected an octal mask, 0 to 0777";
+	if (n == 0 || n > 4 || s[n] != '\0' ||
+	    (m = strtol(s, NULL, 8)) > 0777)
+		return "expected an octal mode, 0 to 0777";
 	*out = (mode_t)m;
 	return NULL;
 }

@@ -236,7 +236,7 @@ listen = 127.0.0.1:$port
 umask = $m
 exec = $W/echo
 EOF
-		conf_refused 3 "service 'e': umask '$m': expected an octal mask, 0 to 0777"
+		conf_refused 3 "service 'e': umask '$m': expected an octal mode, 0 to 0777"
 	done
 	refute listening "$port"
 }
@@ -285,4 +285,155 @@ EOF
 	assert_output "shipped"
 	pid=$(workers_of "$DAEMON_PID" | head -1)
 	[ "$(stat -c %U "/proc/$pid")" = nobody ]
+}
+
+# ctl_refused DIR MESSAGE: a daemon whose control socket is in DIR exits
+# 100 with MESSAGE, having bound nothing.
+ctl_refused() {
+	local port
+	port=$(free_port)
+	write_conf <<EOF
+control = $1/control.sock
+[e]
+listen = 127.0.0.1:$port
+exec = $W/echo
+EOF
+	run timeout 10 "$B/myriadd" -f "$BATS_TEST_TMPDIR/myriad.conf"
+	assert_failure 100
+	assert_output "myriadd: fatal: control socket $1/control.sock: $2"
+	refute listening "$port"
+	[ ! -e "$1/control.sock" ]
+}
+
+@test "item 11: a control socket directory that is a symbolic link is refused" {
+	mkdir -m 0700 "$BATS_TEST_TMPDIR/real"
+	ln -s real "$BATS_TEST_TMPDIR/link"
+	ctl_refused "$BATS_TEST_TMPDIR/link" "$BATS_TEST_TMPDIR/link is a symbolic link"
+}
+
+@test "item 11: a control socket directory owned by another user is refused" {
+	mkdir -m 0700 "$BATS_TEST_TMPDIR/theirs"
+	chown nobody "$BATS_TEST_TMPDIR/theirs"
+	ctl_refused "$BATS_TEST_TMPDIR/theirs" "$BATS_TEST_TMPDIR/theirs is owned by uid $(id -u nobody), not root or uid 0"
+}
+
+@test "item 11: a control socket directory writable by group or others is refused" {
+	mkdir "$BATS_TEST_TMPDIR/shared" "$BATS_TEST_TMPDIR/sticky"
+	chmod 0770 "$BATS_TEST_TMPDIR/shared"
+	chmod 1777 "$BATS_TEST_TMPDIR/sticky"
+	ctl_refused "$BATS_TEST_TMPDIR/shared" "$BATS_TEST_TMPDIR/shared is writable by group or others (mode 0770)"
+	ctl_refused "$BATS_TEST_TMPDIR/sticky" "$BATS_TEST_TMPDIR/sticky is writable by group or others (mode 1777)"
+}
+
+# stale_socket PATH: a socket file nobody listens on any more.
+stale_socket() {
+	python3 -c 'import socket, sys
+socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$1"
+}
+
+@test "item 11: only a socket that refuses connections is cleared; a file or a live one stays" {
+	local port sock=$BATS_TEST_TMPDIR/l.sock ctl=$BATS_TEST_TMPDIR/c/ctl.sock live
+	port=$(free_port)
+	mkdir -m 0700 "$BATS_TEST_TMPDIR/c"
+	stale_socket "$sock"
+	stale_socket "$ctl"
+	start_daemon <<EOF
+control = $ctl
+[u]
+listen = $sock
+exec = $W/echo
+EOF
+	run socat -t 5 - "UNIX-CONNECT:$sock" <<<"cleared"
+	assert_output "cleared"
+	run "$B/myriadctl" -s "$ctl" status
+	assert_success
+	stop_daemon
+	# a regular file is not a stale socket: it is left, and bind fails
+	echo keep >"$sock"
+	write_conf <<EOF
+[u]
+listen = $sock
+exec = $W/echo
+EOF
+	run timeout 10 "$B/myriadd" -f "$BATS_TEST_TMPDIR/myriad.conf"
+	assert_failure 111
+	assert_line "myriadd: warning: service 'u': unable to listen on $sock: Address already in use"
+	[ "$(cat "$sock")" = keep ]
+	# a live control socket of someone else is not taken over
+	rm "$sock"
+	setsid socat "UNIX-LISTEN:$ctl,fork" /dev/null 3>&- &
+	live=$!
+	OWNED_PGIDS="$OWNED_PGIDS $live"
+	wait_for 5 test -S "$ctl"
+	write_conf <<EOF
+control = $ctl
+[u]
+listen = $sock
+exec = $W/echo
+EOF
+	run timeout 10 "$B/myriadd" -f "$BATS_TEST_TMPDIR/myriad.conf"
+	assert_failure 111
+	assert_output "myriadd: fatal: control socket $ctl: another daemon answers there"
+	[ -S "$ctl" ]
+	[ ! -e "$sock" ]
+}
+
+@test "item 11: socket_mode, socket_owner, socket_group set a UNIX listener's file; clients as the owner connect, others do not" {
+	local sock=$BATS_TEST_TMPDIR/s/svc.sock
+	prog_dir
+	mkdir -m 0755 "$BATS_TEST_TMPDIR/s"
+	start_daemon <<EOF
+[u]
+listen = $sock
+socket_mode = 0660
+socket_owner = nobody
+socket_group = nogroup
+exec = $W/echo
+EOF
+	run stat -c '%a %U %G' "$sock"
+	assert_output "660 nobody nogroup"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    socat -t 5 - "UNIX-CONNECT:$sock" <<<"as nobody"
+	assert_output "as nobody"
+	run setpriv --reuid=54321 --regid=54321 --clear-groups \
+	    socat -t 5 - "UNIX-CONNECT:$sock" </dev/null
+	assert_failure
+	assert_output --partial "Permission denied"
+}
+
+@test "item 11: a UNIX listener is 0600 by default, whatever the daemon's umask" {
+	local sock=$BATS_TEST_TMPDIR/d.sock w=$BATS_TEST_TMPDIR/umask0
+	printf '#!/bin/sh\numask 0\nexec "$@"\n' >"$w"
+	chmod +x "$w"
+	DAEMON_WRAP=$w start_daemon <<EOF
+[u]
+listen = $sock
+exec = $W/echo
+EOF
+	run stat -c '%a %U %G' "$sock"
+	assert_output "600 root root"
+	run socat -t 5 - "UNIX-CONNECT:$sock" <<<"root"
+	assert_output "root"
+}
+
+@test "item 11: socket_* keys on a TCP listener are refused at their line" {
+	local port
+	port=$(free_port)
+	for k in "socket_mode = 0660" "socket_owner = nobody" "socket_group = nogroup"; do
+		write_conf <<EOF
+[e]
+exec = $W/echo
+${k}
+listen = 127.0.0.1:$port
+EOF
+		conf_refused 3 "service 'e': '${k%% *}' applies to UNIX socket listeners only"
+	done
+	write_conf <<EOF
+[e]
+listen = /tmp/x.sock
+socket_owner = no-such-user-here
+exec = $W/echo
+EOF
+	conf_refused 3 "service 'e': socket_owner 'no-such-user-here': no such user"
+	refute listening "$port"
 }
