@@ -98,6 +98,10 @@ child_main(void *arg)
 		child_fail(s, "setrlimit", r);
 	if ((r = creds_take(sc)) < 0)
 		child_fail(s, "setuid", r);
+	/* As the worker's user, so it cannot start where it could not go. */
+	if ((r = raw_syscall1(SYS_chdir, sc->workdir)) < 0)
+		child_fail(s, "chdir", r);
+	(void)raw_syscall1(SYS_umask, sc->cmask);
 	/* After the credential change, which clears it. */
 	if ((r = raw_syscall2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL)) < 0)
 		child_fail(s, "prctl", r);

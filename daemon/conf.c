@@ -17,16 +17,22 @@
 
 enum key {
 	KEY_LISTEN, KEY_MODE, KEY_EXEC, KEY_WORKERS, KEY_USER, KEY_GROUP,
-	KEY_ENV, KEY_TIMEOUT, KEY_MEMORY, KEY_NOFILE, KEY_STDERR, KEY_COUNT
+	KEY_ENV, KEY_TIMEOUT, KEY_MEMORY, KEY_NOFILE, KEY_STDERR,
+	KEY_CHDIR, KEY_UMASK, KEY_SOCKET_MODE, KEY_SOCKET_OWNER,
+	KEY_SOCKET_GROUP,
+	KEY_COUNT
 };
 
 static const char *const key_names[KEY_COUNT] = {
 	"listen", "mode", "exec", "workers", "user", "group", "env", "timeout",
-	"memory", "rlimit_nofile", "stderr"
+	"memory", "rlimit_nofile", "stderr",
+	"chdir", "umask", "socket_mode", "socket_owner", "socket_group"
 };
 
 #define DEFAULT_WORKERS	40
 #define DEFAULT_NOFILE	1024
+#define DEFAULT_UMASK	022
+#define DEFAULT_SOCKET_MODE 0600
 #define DEFAULT_GRACE	5.0
 #define GRACE_MAX	3600.0
 #define TIMEOUT_MAX	31536000.0
@@ -66,6 +72,35 @@ name_valid(const char *s)
 	return n > 0 && n < NAME_MAX_LEN;
 }
 
+/*
+ * With both keys, in either order, the group takes the place of the
+ * user's primary group among its groups too; a group alone is the only
+ * group.
+ */
+static void
+credentials_finish(struct svc_conf *sc)
+{
+	int i, n = 0;
+
+	if (!sc->set_uid) {
+		if (sc->set_gid) {
+			sc->groups[0] = sc->gid;
+			sc->ngroups = 1;
+		}
+		return;
+	}
+	if (!sc->set_gid)
+		sc->gid = sc->user_gid;
+	sc->set_gid = 1;
+	/* getgrouplist put user_gid in: n + 1 fits. */
+	for (i = 0; i < sc->ngroups; i++)
+		if (sc->groups[i] != sc->user_gid && sc->groups[i] != sc->gid)
+			sc->groups[n++] = sc->groups[i];
+	memmove(sc->groups + 1, sc->groups, sizeof(gid_t) * (size_t)n);
+	sc->groups[0] = sc->gid;
+	sc->ngroups = n + 1;
+}
+
 /* The checks a section needs once all its keys are known. */
 static void
 section_finish(struct parse *p, struct svc_conf *sc)
@@ -92,14 +127,26 @@ section_finish(struct parse *p, struct svc_conf *sc)
 			    "'%s' does", sc->name, sc->listen.text,
 			    c->svc[i]->name);
 		}
-	if (sc->set_gid && sc->ngroups == 0) {
-		sc->groups[0] = sc->gid;
-		sc->ngroups = 1;
+	if (sc->sock_line && sc->listen.ss.ss_family != AF_UNIX) {
+		p->line = sc->sock_line;
+		parse_error(p, "service '%s': '%s' applies to UNIX socket "
+		    "listeners only", sc->name, sc->sock_key);
 	}
+	sc->listen.mode = sc->sock_mode;
+	sc->listen.uid = sc->sock_uid;
+	sc->listen.gid = sc->sock_gid;
+	credentials_finish(sc);
 	/* Run as the worker will: a directory only root enters stops it. */
 	if (!p->errline && (sc->set_uid || sc->set_gid) &&
-	    conf_access_check(sc, why, sizeof(why)) != NULL) {
+	    conf_access_check(sc, sc->path, "execute", why, sizeof(why))
+	    != NULL) {
 		p->line = sc->exec_line;
+		parse_error(p, "%s", why);
+	}
+	if (!p->errline && (sc->set_uid || sc->set_gid) &&
+	    conf_access_check(sc, sc->workdir, "enter", why, sizeof(why))
+	    != NULL) {
+		p->line = sc->chdir_line ? sc->chdir_line : sc->line;
 		parse_error(p, "%s", why);
 	}
 }
@@ -140,6 +187,11 @@ section_open(struct parse *p, const char *name)
 	sc->mode = MODE_SPAWN;
 	sc->workers = DEFAULT_WORKERS;
 	sc->nofile = DEFAULT_NOFILE;
+	memcpy(sc->workdir, "/", 2);
+	sc->cmask = DEFAULT_UMASK;
+	sc->sock_mode = DEFAULT_SOCKET_MODE;
+	sc->sock_uid = (uid_t)-1;
+	sc->sock_gid = (gid_t)-1;
 	c->svc[c->nsvc++] = sc;
 	p->cur = sc;
 }
@@ -318,6 +370,17 @@ key_set(struct parse *p, struct svc_conf *sc, int k, const char *value)
 		return conf_value_size(&sc->memory, value);
 	case KEY_STDERR:
 		return stderr_set(sc, value);
+	case KEY_CHDIR:
+		sc->chdir_line = p->line;
+		return conf_value_chdir(sc, p->conf->dir, value);
+	case KEY_UMASK:
+		return conf_value_mode(&sc->cmask, value);
+	case KEY_SOCKET_MODE:
+		return conf_value_mode(&sc->sock_mode, value);
+	case KEY_SOCKET_OWNER:
+		return conf_value_owner(&sc->sock_uid, value);
+	case KEY_SOCKET_GROUP:
+		return conf_value_owner_group(&sc->sock_gid, value);
 	default:
 		return conf_value_number(&sc->timeout, value, 0, TIMEOUT_MAX);
 	}
@@ -356,6 +419,10 @@ conf_handler(void *user, const char *section, const char *name,
 		parse_error(p, "service '%s': %s '%s': %s", sc->name, name, v,
 		    err);
 	sc->seen |= k < KEY_COUNT ? 1U << k : 0;
+	if (k >= KEY_SOCKET_MODE && k < KEY_COUNT && sc->sock_line == 0) {
+		sc->sock_line = p->line;
+		sc->sock_key = key_names[k];
+	}
 	return p->errline == 0;
 }
 
@@ -375,22 +442,25 @@ conf_new(const char *path, const char *abs)
 }
 
 /*
- * Parse the file at abs (path as the user gave it, for messages). Returns
- * the new configuration, or NULL after logging "FILE:LINE: message".
+ * Parse the file at abs (path as the user gave it, for messages). abs is
+ * resolved here, at every load: a symbolic link flipped since the last
+ * one is followed, and exec paths are relative to where it leads now.
+ * Returns the new configuration, or NULL after logging "FILE:LINE:
+ * message".
  */
 struct conf *
 conf_load(const char *path, const char *abs)
 {
 	struct parse p;
+	char real[PATH_MAX];
 	int r;
 
 	memset(&p, 0, sizeof(p));
-	p.conf = conf_new(path, abs);
-	if ((p.f = fopen(abs, "r")) == NULL) {
+	if (realpath(abs, real) == NULL || (p.f = fopen(real, "r")) == NULL) {
 		log_raw("%s: %s", path, strerror(errno));
-		conf_free(p.conf);
 		return NULL;
 	}
+	p.conf = conf_new(path, real);
 	r = ini_parse_stream(conf_read, &p, conf_handler, &p);
 	if (r == -2)
 		fatalx("%s: no memory to parse it", path);

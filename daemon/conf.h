@@ -28,6 +28,9 @@ struct addr {
 	socklen_t	len;		/* of ss as bound */
 	int		dual;		/* *:PORT, v6 socket taking v4 too */
 	char		text[ADDR_TEXT_MAX];	/* as written in the config */
+	mode_t		mode;		/* UNIX: the socket file's mode */
+	uid_t		uid;		/* its owner; -1: the daemon's */
+	gid_t		gid;		/* its group; -1: the daemon's */
 };
 
 struct svc_conf {
@@ -52,8 +55,18 @@ struct svc_conf {
 	int		set_gid;	/* user or group given */
 	uid_t		uid;
 	gid_t		gid;
+	gid_t		user_gid;	/* the user's primary group */
 	gid_t		groups[GROUPS_MAX];
 	int		ngroups;
+	char		workdir[PATH_MAX];	/* chdir key, resolved */
+	mode_t		cmask;		/* umask key */
+	/* socket_* keys, given to listen once the section is read */
+	mode_t		sock_mode;
+	uid_t		sock_uid;
+	gid_t		sock_gid;
+	int		sock_line;	/* of the first of them, 0 none */
+	int		chdir_line;	/* of the chdir key, 0 none */
+	const char	*sock_key;	/* its name */
 	/* memory key: a foreign worker's budget */
 	long long	memory;
 	int		nofile;		/* its workers' RLIMIT_NOFILE */
@@ -83,10 +96,16 @@ const char	*conf_value_exec(struct svc_conf *, const char *, const char *);
 const char	*conf_value_user(struct svc_conf *, const char *);
 const char	*conf_value_group(struct svc_conf *, const char *);
 const char	*conf_value_env(struct svc_conf *, const char *);
+const char	*conf_value_chdir(struct svc_conf *, const char *,
+		    const char *);
+const char	*conf_value_mode(mode_t *, const char *);
+const char	*conf_value_owner(uid_t *, const char *);
+const char	*conf_value_owner_group(gid_t *, const char *);
 const char	*conf_value_number(double *, const char *, double, double);
 const char	*conf_value_size(long long *, const char *);
 
 /* conf_access.c */
-const char	*conf_access_check(const struct svc_conf *, char *, size_t);
+const char	*conf_access_check(const struct svc_conf *, const char *,
+		    const char *, char *, size_t);
 
 #endif

@@ -105,12 +105,14 @@ check_run(struct access_check *a)
 }
 
 /*
- * NULL if sc's user, group and groups can execute sc->path; otherwise
+ * NULL if sc's user, group and groups can search every directory above
+ * path and execute (a file) or enter (a directory) path itself; otherwise
  * the reason, written into why: "'nobody' cannot execute /root/x/prog:
- * /root is not searchable".
+ * /root is not searchable", verb saying which.
  */
 const char *
-conf_access_check(const struct svc_conf *sc, char *why, size_t len)
+conf_access_check(const struct svc_conf *sc, const char *path,
+    const char *verb, char *why, size_t len)
 {
 	struct access_check a;
 	const char *who = sc->set_uid ? sc->user : "root";
@@ -119,11 +121,11 @@ conf_access_check(const struct svc_conf *sc, char *why, size_t len)
 	memset(&a, 0, sizeof(a));
 	a.sc = sc;
 	a.failed = -1;
-	(void)snprintf(a.path, sizeof(a.path), "%s", sc->path);
+	(void)snprintf(a.path, sizeof(a.path), "%s", path);
 	prefixes(&a);
 	if (check_run(&a) == -1) {
 		(void)snprintf(why, len, "unable to check that '%s' can "
-		    "execute %s: %s", who, sc->path, strerror(errno));
+		    "%s %s: %s", who, verb, path, strerror(errno));
 		return why;
 	}
 	if (a.failed == -1 && a.err == 0)
@@ -133,10 +135,10 @@ conf_access_check(const struct svc_conf *sc, char *why, size_t len)
 		    "'%s': %s", who, strerror(a.err));
 	else if (a.failed < a.nends - 1 && a.err == EACCES) {
 		end = a.ends[a.failed];
-		(void)snprintf(why, len, "'%s' cannot execute %s: %.*s is not "
-		    "searchable", who, sc->path, (int)end, sc->path);
+		(void)snprintf(why, len, "'%s' cannot %s %s: %.*s is not "
+		    "searchable", who, verb, path, (int)end, path);
 	} else
-		(void)snprintf(why, len, "'%s' cannot execute %s: %s", who,
-		    sc->path, strerror(a.err));
+		(void)snprintf(why, len, "'%s' cannot %s %s: %s", who, verb,
+		    path, strerror(a.err));
 	return why;
 }

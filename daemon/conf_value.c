@@ -219,23 +219,39 @@ numeric_id(const char *s)
 	return *end == '\0' ? id : -1;
 }
 
-const char *
-conf_value_user(struct svc_conf *sc, const char *s)
+static struct passwd *
+user_find(const char *s)
 {
 	struct passwd *pw;
 	long id;
 
 	if ((pw = getpwnam(s)) == NULL && (id = numeric_id(s)) >= 0)
 		pw = getpwuid((uid_t)id);
-	if (pw == NULL)
+	return pw;
+}
+
+static struct group *
+group_find(const char *s)
+{
+	struct group *gr;
+	long id;
+
+	if ((gr = getgrnam(s)) == NULL && (id = numeric_id(s)) >= 0)
+		gr = getgrgid((gid_t)id);
+	return gr;
+}
+
+const char *
+conf_value_user(struct svc_conf *sc, const char *s)
+{
+	struct passwd *pw;
+
+	if ((pw = user_find(s)) == NULL)
 		return "no such user";
 	sc->uid = pw->pw_uid;
 	sc->set_uid = 1;
 	(void)snprintf(sc->user, sizeof(sc->user), "%s", pw->pw_name);
-	if (sc->set_gid != 2) {
-		sc->gid = pw->pw_gid;
-		sc->set_gid = 1;
-	}
+	sc->user_gid = pw->pw_gid;
 	sc->ngroups = GROUPS_MAX;
 	if (getgrouplist(pw->pw_name, pw->pw_gid, sc->groups,
 	    &sc->ngroups) == -1)
@@ -247,14 +263,34 @@ const char *
 conf_value_group(struct svc_conf *sc, const char *s)
 {
 	struct group *gr;
-	long id;
 
-	if ((gr = getgrnam(s)) == NULL && (id = numeric_id(s)) >= 0)
-		gr = getgrgid((gid_t)id);
-	if (gr == NULL)
+	if ((gr = group_find(s)) == NULL)
 		return "no such group";
 	sc->gid = gr->gr_gid;
-	sc->set_gid = 2;
+	sc->set_gid = 1;
+	return NULL;
+}
+
+/* A file's owner: a user's uid, without its groups. */
+const char *
+conf_value_owner(uid_t *out, const char *s)
+{
+	struct passwd *pw;
+
+	if ((pw = user_find(s)) == NULL)
+		return "no such user";
+	*out = pw->pw_uid;
+	return NULL;
+}
+
+const char *
+conf_value_owner_group(gid_t *out, const char *s)
+{
+	struct group *gr;
+
+	if ((gr = group_find(s)) == NULL)
+		return "no such group";
+	*out = gr->gr_gid;
 	return NULL;
 }
 
@@ -286,5 +322,40 @@ conf_value_env(struct svc_conf *sc, const char *s)
 	sc->envp[sc->nenv++] = sc->envbuf + sc->envlen;
 	sc->envp[sc->nenv] = NULL;
 	sc->envlen += n;
+	return NULL;
+}
+
+/* The workers' working directory: absolute, or relative to dir. */
+const char *
+conf_value_chdir(struct svc_conf *sc, const char *dir, const char *s)
+{
+	struct stat sb;
+	int n;
+
+	if (s[0] == '/')
+		n = snprintf(sc->workdir, sizeof(sc->workdir), "%s", s);
+	else
+		n = snprintf(sc->workdir, sizeof(sc->workdir), "%s/%s", dir,
+		    s);
+	if (n < 0 || (size_t)n >= sizeof(sc->workdir))
+		return "path too long";
+	if (stat(sc->workdir, &sb) == -1)
+		return strerror(errno);
+	if (!S_ISDIR(sb.st_mode))
+		return "not a directory";
+	return NULL;
+}
+
+/* An octal mode or mask, as chmod(1) and umask(1) take it: 0 to 0777. */
+const char *
+conf_value_mode(mode_t *out, const char *s)
+{
+	size_t n = strspn(s, "01234567");
+	long m;
+
+	if (n == 0 || n > 4 || s[n] != '\0' ||
+	    (m = strtol(s, NULL, 8)) > 0777)
+		return "expected an octal mode, 0 to 0777";
+	*out = (mode_t)m;
 	return NULL;
 }

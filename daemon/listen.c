@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,27 +30,127 @@
 static void	pause_cb(struct ev_loop *, ev_timer *, int);
 
 /*
- * Remove a stale UNIX socket file, left by a daemon that died; -1 with
- * EADDRINUSE if a live one answers there (a listener or the control
- * socket of another daemon).
+ * Open the directory of a UNIX socket path (O_PATH, and flags), for the
+ * calls that must not follow a name swapped under them: *name is the
+ * socket's name in it. -1 with errno.
  */
 int
-listen_unix_clear(const struct sockaddr_un *un)
+listen_unix_dir(const char *path, const char **name, int flags)
 {
-	struct stat sb;
-	int fd, r;
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n;
 
-	if (lstat(un->sun_path, &sb) == -1 || !S_ISSOCK(sb.st_mode))
-		return 0;
+	if (slash == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	*name = slash + 1;
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC | flags);
+}
+
+/*
+ * Remove a stale UNIX socket file, left by a daemon that died: only a
+ * socket that refuses connections, and only if the name in dfd still
+ * holds it then. -1 with EADDRINUSE if a live one answers there (a
+ * listener or the control socket of another daemon). One race remains:
+ * whoever may write in the directory can swap the name between the
+ * last check and unlinkat, which then removes their entry, never a file
+ * elsewhere.
+ */
+int
+listen_unix_clear(int dfd, const char *name, const struct sockaddr_un *un)
+{
+	struct stat before, after;
+	int fd, r, err;
+
+	if (fstatat(dfd, name, &before, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(before.st_mode))
+		return 0;	/* bind fails with EADDRINUSE */
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	r = connect(fd, (const struct sockaddr *)un, sizeof(*un));
+	err = errno;
 	(void)close(fd);
-	if (r == 0) {
+	if (r == -1 && err == ENOENT)
+		return 0;
+	if (r == 0 || err != ECONNREFUSED) {
+		errno = r == 0 || err == EAGAIN ? EADDRINUSE : err;
+		return -1;
+	}
+	if (fstatat(dfd, name, &after, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (after.st_dev != before.st_dev || after.st_ino != before.st_ino) {
 		errno = EADDRINUSE;
 		return -1;
 	}
-	return unlink(un->sun_path);
+	return unlinkat(dfd, name, 0);
+}
+
+/*
+ * The socket file just bound, still unreachable (nobody can connect
+ * before listen): its owner, group and mode, by its name in dfd.
+ */
+static int
+unix_socket_own(int dfd, const char *name, const struct addr *a)
+{
+	struct stat sb;
+
+	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
+		return -1;
+	if (!S_ISSOCK(sb.st_mode) || sb.st_uid != geteuid()) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	if ((a->uid != (uid_t)-1 || a->gid != (gid_t)-1) &&
+	    fchownat(dfd, name, a->uid, a->gid, AT_SYMLINK_NOFOLLOW) == -1)
+		return -1;
+	return fchmodat(dfd, name, a->mode, AT_SYMLINK_NOFOLLOW);
+}
+
+/* A UNIX listener: bound 0600, then given its owner and mode, then open. */
+static int
+unix_socket_open(const struct addr *a)
+{
+	const struct sockaddr_un *un = (const struct sockaddr_un *)&a->ss;
+	const char *name;
+	mode_t mask;
+	int dfd, fd = -1, r, err;
+
+	if ((dfd = listen_unix_dir(un->sun_path, &name, 0)) == -1)
+		return -1;
+	if (listen_unix_clear(dfd, name, un) == -1 ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		goto fail;
+	mask = umask(0177);
+	r = bind(fd, (const struct sockaddr *)un, a->len);
+	(void)umask(mask);
+	if (r == -1)
+		goto fail;
+	if (unix_socket_own(dfd, name, a) == -1 ||
+	    listen(fd, LISTEN_BACKLOG) == -1) {
+		err = errno;
+		(void)unlinkat(dfd, name, 0);
+		errno = err;
+		goto fail;
+	}
+	(void)close(dfd);
+	return fd;
+fail:
+	err = errno;
+	if (fd != -1)
+		(void)close(fd);
+	(void)close(dfd);
+	errno = err;
+	return -1;
 }
 
 static int
@@ -57,13 +158,11 @@ listen_socket(const struct addr *a)
 {
 	int fd, on = 1, v6only = !a->dual, family = a->ss.ss_family;
 
-	if (family == AF_UNIX &&
-	    listen_unix_clear((const struct sockaddr_un *)&a->ss) == -1)
-		return -1;
+	if (family == AF_UNIX)
+		return unix_socket_open(a);
 	if ((fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
-	if ((family != AF_UNIX && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
-	    &on, sizeof(on)) == -1) ||
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
 	    (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
 	    &v6only, sizeof(v6only)) == -1) ||
 	    bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1 ||

@@ -29,7 +29,9 @@ struct listener {
 #define ACCEPT_PAUSE_S	0.1	/* pause a listener on EMFILE and the like */
 
 int		 listen_open(const struct addr *);
-int		 listen_unix_clear(const struct sockaddr_un *);
+int		 listen_unix_dir(const char *, const char **, int);
+int		 listen_unix_clear(int, const char *,
+		    const struct sockaddr_un *);
 void		 listen_start(struct state *, struct service *, int);
 int		 listen_detach(struct state *, struct service *);
 void		 listen_close(struct state *, struct service *);

@@ -103,6 +103,29 @@ signals_setup(void)
 	(void)signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * The config's path made absolute but not resolved: each load resolves
+ * it again (conf_load), and a relative one must not depend on the cwd.
+ */
+static int
+path_absolute(const char *path, char *abs, size_t size)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (path[0] == '/')
+		n = snprintf(abs, size, "%s", path);
+	else if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return -1;
+	else
+		n = snprintf(abs, size, "%s/%s", cwd, path);
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
 static void
 loop_setup(struct state *st)
 {
@@ -161,7 +184,7 @@ main(int argc, char **argv)
 		usage();
 	st.notifier.fd = fds_setup(ready);
 	log_init(st.debug);
-	if (realpath(path, st.conf_abs) == NULL) {
+	if (path_absolute(path, st.conf_abs, sizeof(st.conf_abs)) == -1) {
 		log_raw("%s: %s", path, strerror(errno));
 		return EXIT_CONF;
 	}

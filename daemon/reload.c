@@ -54,7 +54,22 @@ compatible(const struct svc_conf *a, const struct svc_conf *b)
 	    a->set_gid == b->set_gid && a->gid == b->gid &&
 	    a->ngroups == b->ngroups &&
 	    memcmp(a->groups, b->groups, sizeof(gid_t) * (size_t)a->ngroups)
-	    == 0;
+	    == 0 && strcmp(a->workdir, b->workdir) == 0 && a->cmask == b->cmask;
+}
+
+/* Once at each load: a service left without a user by oversight. */
+static void
+root_warn(const struct conf *c)
+{
+	const struct svc_conf *sc;
+	int i;
+
+	for (i = 0; i < c->nsvc; i++) {
+		sc = c->svc[i];
+		if ((sc->set_uid ? sc->uid : geteuid()) == 0)
+			log_warnx("service '%s': its workers run as root",
+			    sc->name);
+	}
 }
 
 static struct service *
@@ -216,6 +231,7 @@ reload_apply(struct state *st, struct conf *nc)
 
 	if (capacity_plan(st, nc) == -1 || (plan = plan_make(st, nc)) == NULL)
 		return -1;
+	root_warn(nc);
 	/* Children not yet exec'd keep the configs they read (spawn.c). */
 	plan_apply(st, nc, plan);
 	free(plan);
@@ -241,6 +257,7 @@ reload_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	st->reloader.last = ev_now(loop);
 	st->reloader.runs++;
 	log_info("reloading %s", st->conf->path);
+	/* Resolved anew: a symbolic link flipped since is followed. */
 	if ((nc = conf_load(st->conf->path, st->conf_abs)) == NULL ||
 	    reload_apply(st, nc) == -1) {
 		conf_free(nc);

@@ -42,7 +42,8 @@ struct state {
 	int		stopping;	/* SIGTERM seen */
 	struct rlimit	nofile;		/* as found at start: bounds workers' */
 	struct conf	*conf;		/* in force */
-	char		conf_abs[PATH_MAX];	/* re-read on SIGHUP */
+	/* the config's path, absolute, resolved again at each load */
+	char		conf_abs[PATH_MAX];
 	struct ledger	ledger;		/* what was promised, and held */
 	char		budget[1024];	/* the ledger's summary line */
 	struct service	*services;	/* current, then removed ones */

@@ -184,6 +184,20 @@ EOF
 	run grep -E '^(Uid|Gid|Groups):' "/proc/$pid/status"
 	assert_line --regexp "^Uid:\s+$(id -u nobody)\s+$(id -u nobody)\s+$(id -u nobody)\s+$(id -u nobody)$"
 	assert_line --regexp "^Gid:\s+$(getent group nogroup | cut -d: -f3)\s"
+	# nobody's groups, its primary group replaced by nogroup, as the
+	# kernel lists them: sorted, each followed by a blank
+	assert_line $'Groups:\t'"$(groups_replaced nobody nogroup)"
+}
+
+# groups_replaced USER GROUP: USER's groups with its primary group replaced
+# by GROUP, sorted, each followed by a blank (/proc/PID/status Groups:).
+groups_replaced() {
+	local g primary key
+	primary=$(id -g "$1")
+	key=$(getent group "$2" | cut -d: -f3)
+	for g in $(id -G "$1"); do
+		[ "$g" = "$primary" ] && echo "$key" || echo "$g"
+	done | sort -nu | tr '\n' ' '
 }
 
 @test "an exec failure is reported as a spawn failure of its service, with the reason" {

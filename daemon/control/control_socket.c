@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,23 +91,50 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 	}
 }
 
-/* Its directory, if missing, is made private (one level, mode 0700). */
-static void
-dir_make(const char *path)
+/*
+ * The directory must be the daemon's alone, or another user could swap
+ * the socket's name under it: a real directory (not a symbolic link),
+ * owned by root or the daemon's user, writable by neither group nor
+ * others. Missing, it is made so (one level, mode 0700). Returns it open,
+ * for the names in it; a refusal exits 100, before anything is bound.
+ */
+static int
+dir_open(const char *path, const char **name)
 {
 	char dir[PATH_MAX];
+	struct stat sb;
+	int dfd;
 
 	memcpy(dir, path, strlen(path) + 1);
-	if (mkdir(dirname(dir), 0700) == -1 && errno != EEXIST)
+	(void)dirname(dir);
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
 		fatal("control socket %s: unable to make its directory", path);
+	if ((dfd = listen_unix_dir(path, name, O_NOFOLLOW)) == -1) {
+		if (lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode))
+			fatalx_code(EXIT_CONF, "control socket %s: %s is a "
+			    "symbolic link", path, dir);
+		fatal("control socket %s: unable to open %s", path, dir);
+	}
+	if (fstat(dfd, &sb) == -1)
+		fatal("control socket %s: %s", path, dir);
+	if (sb.st_uid != 0 && sb.st_uid != geteuid())
+		fatalx_code(EXIT_CONF, "control socket %s: %s is owned by uid "
+		    "%d, not root or uid %d", path, dir, (int)sb.st_uid,
+		    (int)geteuid());
+	if (sb.st_mode & (S_IWGRP | S_IWOTH))
+		fatalx_code(EXIT_CONF, "control socket %s: %s is writable by "
+		    "group or others (mode %04o)", path, dir,
+		    (unsigned)(sb.st_mode & 07777));
+	return dfd;
 }
 
 static int
 socket_make(const char *path)
 {
 	struct sockaddr_un un;
+	const char *name;
 	mode_t mask;
-	int fd, r;
+	int dfd, fd, r;
 
 	memset(&un, 0, sizeof(un));
 	un.sun_family = AF_UNIX;
@@ -114,13 +142,14 @@ socket_make(const char *path)
 		fatalx_code(EXIT_CONF, "control socket %s: path longer than "
 		    "%zu bytes", path, sizeof(un.sun_path) - 1);
 	memcpy(un.sun_path, path, strlen(path));
-	dir_make(path);
-	if (listen_unix_clear(&un) == -1) {
+	dfd = dir_open(path, &name);
+	if (listen_unix_clear(dfd, name, &un) == -1) {
 		if (errno == EADDRINUSE)
 			fatalx("control socket %s: another daemon answers "
 			    "there", path);
 		fatal("control socket %s: unable to clear the old one", path);
 	}
+	(void)close(dfd);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		fatal("control socket %s", path);
