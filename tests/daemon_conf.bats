@@ -60,7 +60,7 @@ EOF
 @test "a bad option or argument: usage, exit 100" {
 	run "$B/myriadd" -x
 	assert_failure 100
-	assert_line "usage: myriadd [-dn] [-f file]"
+	assert_line "usage: myriadd [-dn] [-f file] [-r fd]"
 	run "$B/myriadd" extra
 	assert_failure 100
 }
