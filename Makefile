@@ -153,10 +153,21 @@ $(B)/myriadctl: $(CTL_OBJS)
 -include $(DAEMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d)
 
 # --- the two commands ------------------------------------------------------
+# The shipped config runs its workers as nobody. From a checkout nobody
+# cannot reach (under /root, or a 0700 directory) myriadd refuses it at
+# load, naming the directory; then the workers are copied to a directory
+# every user can search, and run from there.
+RUN_WORKERS := /var/tmp/myriad-workers
 run: deps
 	@$(MAKE) --no-print-directory all
-	@if [ -x $(B)/myriadd ]; then exec $(B)/myriadd -f conf/myriad.conf; \
-	else echo "make run: myriadd is not built yet; workers are in $(B)/worker"; fi
+	@if setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    test -x $(B)/worker/echo 2>/dev/null; then \
+		exec $(B)/myriadd -f conf/myriad.conf; fi; \
+	echo "make run: nobody cannot reach $(B)/worker: running copies in $(RUN_WORKERS)"; \
+	rm -rf $(RUN_WORKERS) && mkdir -m 755 $(RUN_WORKERS) && \
+	cp $(WORKERS:%=$(B)/worker/%) $(RUN_WORKERS)/ && \
+	sed 's#\.\./build/worker/#$(RUN_WORKERS)/#' conf/myriad.conf >$(B)/run.conf && \
+	exec $(B)/myriadd -f $(B)/run.conf
 
 test: deps
 	@$(MAKE) --no-print-directory WERROR=-Werror all

@@ -268,9 +268,10 @@ EOF
 
 @test "item 16: the shipped conf/myriad.conf passes -n and comes up as nobody" {
 	local pid w=$BATS_TEST_TMPDIR/isolated
-	run "$B/myriadd" -n -f "$ROOT/conf/myriad.conf"
+	shipped_conf
+	run "$B/myriadd" -n -f "$SHIPPED_CONF"
 	assert_success
-	assert_output "$ROOT/conf/myriad.conf: configuration OK"
+	assert_output "$SHIPPED_CONF: configuration OK"
 	# 1068 workers: not beside the scale tests; its fixed ports and
 	# /run/myriad in a network and mount namespace of its own
 	scale_lock
@@ -281,7 +282,7 @@ exec unshare -n -m --propagation private sh -c \
     exec "$0" "$@"' "$@"
 EOF
 	chmod +x "$w"
-	DAEMON_WRAP=$w DAEMON_CONF=$ROOT/conf/myriad.conf READY_TIMEOUT=60 \
+	DAEMON_WRAP=$w DAEMON_CONF=$SHIPPED_CONF READY_TIMEOUT=60 \
 	    restart_daemon
 	run grep -F 'myriadd: ready: ' "$DAEMON_LOG"
 	assert_output --regexp '^myriadd: ready: echo 127\.0\.0\.1:7001 spawn 100, discard 127\.0\.0\.1:7002 pool 10, daytime 127\.0\.0\.1:7003 spawn 100, chargen 127\.0\.0\.1:7004 spawn 20, time 127\.0\.0\.1:7005 pool 4, qotd 127\.0\.0\.1:7006 pool 4, echo-pool 127\.0\.0\.1:7007 pool 50, hello 127\.0\.0\.1:8080 pool 1000; '

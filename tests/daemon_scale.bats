@@ -88,7 +88,8 @@ EOF
 	for p in 7001 7002 7003 7004 7005 7006 7007 8080; do
 		if listening "$p"; then skip "port $p is in use"; fi
 	done
-	DAEMON_CONF=$ROOT/conf/myriad.conf READY_TIMEOUT=60 restart_daemon
+	shipped_conf
+	DAEMON_CONF=$SHIPPED_CONF READY_TIMEOUT=60 restart_daemon
 	run socat -t 5 - TCP:127.0.0.1:7001 <<<"shipped"
 	assert_output "shipped"
 	run socat -t 5 - TCP:127.0.0.1:7002 <<<"into the void"

@@ -169,6 +169,21 @@ lock_held_above() {
 	return 1
 }
 
+# shipped_conf: conf/myriad.conf with its workers copied where nobody
+# (its user) can reach them, as make run does from a closed checkout;
+# sets SHIPPED_CONF.
+shipped_conf() {
+	local dir w
+	dir=$(mktemp -d /tmp/myriad-open.XXXXXX)
+	OWNED_DIRS="$OWNED_DIRS $dir"
+	chmod 755 "$dir"
+	for w in echo discard chargen daytime time qotd hello; do
+		cp "$W/$w" "$dir/"
+	done
+	SHIPPED_CONF=$BATS_TEST_TMPDIR/shipped.conf
+	sed "s#\.\./build/worker/#$dir/#" "$ROOT/conf/myriad.conf" >"$SHIPPED_CONF"
+}
+
 teardown_common() {
 	local pg cg dir
 	for pg in $OWNED_PGIDS; do kill_group "$pg"; done
