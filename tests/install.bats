@@ -168,6 +168,11 @@ EOF
 		dir=$(dirname "$dir")
 	done
 	chmod o+x "$BATS_RUN_TMPDIR"
+	# make must read the checkout as that user: a checkout under a
+	# directory only root enters cannot be used for this
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    test -r "$ROOT/Makefile" ||
+	    skip "nobody cannot read $ROOT/Makefile (a closed checkout)"
 	before=$(find "$d" | sort)
 	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	    make -C "$ROOT" --no-print-directory install DESTDIR="$d"

@@ -248,17 +248,20 @@ unit_caps() {
 	ECHO_PORT=$(free_port)
 	port=$(free_port)
 	# Workers as another user: uid/gid changes, signals, /proc footprints.
+	open_copy "$W/discard"
+	local discard=$OPEN_COPY
+	open_copy "$W/echo"
 	write_conf <<EOF
 grace = 2
 control = $BATS_TEST_TMPDIR/control.sock
 [echo]
 listen = 127.0.0.1:$ECHO_PORT
-exec = $W/echo
+exec = $OPEN_COPY
 user = nobody
 [discard]
 listen = 127.0.0.1:$port
 mode = pool
-exec = $W/discard
+exec = $discard
 workers = 3
 user = nobody
 EOF
