@@ -22,12 +22,17 @@ OWNED_DIRS=
 # worker run as another user needs (the checkout, and bats' own temporary
 # directory, may lie under one only root enters). Sets OPEN_COPY.
 open_copy() {
-	local dir
-	dir=$(mktemp -d /tmp/myriad-open.XXXXXX)
-	OWNED_DIRS="$OWNED_DIRS $dir"
-	chmod 755 "$dir"
-	cp "$1" "$dir/"
-	OPEN_COPY=$dir/$(basename "$1")
+	open_dir
+	cp "$1" "$OPEN_DIR/"
+	OPEN_COPY=$OPEN_DIR/$(basename "$1")
+}
+
+# open_dir: a new directory every user can search, removed in teardown;
+# sets OPEN_DIR.
+open_dir() {
+	OPEN_DIR=$(mktemp -d /tmp/myriad-open.XXXXXX)
+	OWNED_DIRS="$OWNED_DIRS $OPEN_DIR"
+	chmod 755 "$OPEN_DIR"
 }
 
 # wait_for SECONDS COMMAND...: poll COMMAND every 20 ms until it succeeds;
@@ -173,15 +178,14 @@ lock_held_above() {
 # (its user) can reach them, as make run does from a closed checkout;
 # sets SHIPPED_CONF.
 shipped_conf() {
-	local dir w
-	dir=$(mktemp -d /tmp/myriad-open.XXXXXX)
-	OWNED_DIRS="$OWNED_DIRS $dir"
-	chmod 755 "$dir"
+	local w
+	open_dir
 	for w in echo discard chargen daytime time qotd hello; do
-		cp "$W/$w" "$dir/"
+		cp "$W/$w" "$OPEN_DIR/"
 	done
 	SHIPPED_CONF=$BATS_TEST_TMPDIR/shipped.conf
-	sed "s#\.\./build/worker/#$dir/#" "$ROOT/conf/myriad.conf" >"$SHIPPED_CONF"
+	sed "s#\.\./build/worker/#$OPEN_DIR/#" "$ROOT/conf/myriad.conf" \
+	    >"$SHIPPED_CONF"
 }
 
 teardown_common() {
